@@ -1,0 +1,37 @@
+# KVM ring-based dirty memory tracking: the patch series and its rig.
+# Thin wrapper: every target is a script in scripts/.  Build state lives in
+# $(HOME)/.cache/kvm-dirty-ring (override with KDR_CACHE=).
+S := scripts
+
+.PHONY: help deps tree export kernel base-kernel selftests check check-series demo
+
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## deps          install the Debian packages everything below needs
+deps:
+	@bash $(S)/deps.sh
+## tree          unpack the base into a git tree and git am -3 the series
+tree:
+	@bash $(S)/tree.sh
+## export        regenerate patches/ from the tree's commits
+export:
+	@bash $(S)/export.sh
+## kernel        build the patched debug kernel; last line KERNEL=<path>
+kernel:
+	@bash $(S)/kernel.sh patched
+## base-kernel   the same config on the pristine base; last line KERNEL=<path>
+base-kernel:
+	@bash $(S)/kernel.sh base
+## selftests     KVM selftests from the patched tree + the base's dirty_log_test
+selftests:
+	@bash $(S)/selftests.sh
+## check         the test command: hygiene, builds, guest run; "N passed, N failed"
+check:
+	@bash $(S)/check.sh
+## check-series  every patch builds on its own (x86_64 and arm64 KVM)
+check-series:
+	@bash $(S)/check-series.sh
+## demo          boot the patched kernel and show the dirty ring at work
+demo:
+	@bash $(S)/demo.sh

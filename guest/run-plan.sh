@@ -1,0 +1,38 @@
+#!/bin/bash
+# Runs inside the test guest, chrooted into the host's root (read-only) with
+# the run folder at /tmp/kdr (read-write, shared with the host).
+#
+# /tmp/kdr/env.sh sets the variables the plan uses; /tmp/kdr/plan lists the
+# tests, one per line:   name <TAB> timeout-seconds <TAB> shell command
+# Each test's output goes to /tmp/kdr/<name>.log and its exit code to
+# /tmp/kdr/status.  Markers written to /dev/kmsg let the host attribute any
+# kernel report in the console log to the test that was running.
+K=/tmp/kdr
+. $K/env.sh
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp TMPDIR=/tmp
+cd /tmp
+
+mark() { echo "kdr-mark: $*" > /dev/kmsg; }
+say() { echo "kdr: $*"; }
+
+: > $K/status
+say "guest up: $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo) MiB"
+[ -c /dev/kvm ] || say "no /dev/kvm in the guest"
+while IFS=$'\t' read -r name tmo cmd; do
+	case $name in ''|'#'*) continue ;; esac
+	mark "BEGIN $name"
+	say "running $name"
+	start=$(date +%s.%N)
+	timeout -k 10 "$tmo" bash -c "$cmd" > "$K/$name.log" 2>&1 < /dev/null
+	rc=$?
+	secs=$(echo "$(date +%s.%N) - $start" | bc)
+	# Let the kernel finish printing whatever the test provoked before
+	# the END marker closes its window.
+	sleep 1
+	mark "END $name rc=$rc"
+	printf '%s\t%s\t%.1f\n' "$name" "$rc" "$secs" >> $K/status
+	say "done $name rc=$rc (${secs%.*} s)"
+done < $K/plan
+dmesg > $K/dmesg.txt
+echo done > $K/finished
+sync

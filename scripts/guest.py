@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Boot a kernel under QEMU (TCG, nested SVM) and run a test plan in it.
+
+The guest mounts the host's root read-only over virtio-9p and runs
+guest/run-plan.sh, which executes the plan and writes per-test logs and exit
+codes into the run folder (shared read-write).  This script then reads the
+serial console log, attributes every kernel report (WARNING, BUG, lockdep,
+KASAN, hung task, RCU stall, soft lockup, panic) to the test whose
+BEGIN/END markers enclose it, and prints a TAP report ending with the line
+"N passed, N failed".  Exit status is non-zero on any failure.
+
+Plan format (tab separated):  name  timeout  expect  command
+expect is "pass" (exit 0 and no kernel report) or "report" (the test exists
+to provoke a kernel report: it passes only if the detector catches one).
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# A line matching any of these is a kernel report.  Kept in one place; the
+# rig's own scanner test (tests/scan_test.py) exercises each of them.
+REPORT_PATTERNS = [
+    r"WARNING:",
+    r"BUG:",                                    # incl. KASAN, atomic sleep, soft lockup
+    r"Oops",
+    r"Kernel panic",
+    r"general protection fault",
+    r"kernel BUG at",
+    r"INFO: task .* blocked for more than",     # hung task
+    r"rcu: INFO: .* detected stalls",           # RCU stall
+    r"detected stall on CPU",
+    r"possible circular locking dependency",
+    r"possible recursive locking",
+    r"inconsistent lock state",
+    r"suspicious RCU usage",
+    r"DEBUG_LOCKS_WARN_ON",
+    r"UBSAN:",
+    r"KFENCE:",
+]
+REPORT_RE = re.compile("|".join(REPORT_PATTERNS))
+MARK_RE = re.compile(r"kdr-mark: (BEGIN|END) (\S+)")
+SKIP_RC = 4  # kselftest's KSFT_SKIP
+
+
+def scan_console(lines):
+    """Return {window: [report lines]}; window is a test name, or
+    "boot" (before the first test) or "outside-tests"."""
+    reports = {}
+    current, seen_any = None, False
+    for line in lines:
+        m = MARK_RE.search(line)
+        if m:
+            seen_any = True
+            current = m.group(2) if m.group(1) == "BEGIN" else None
+            continue
+        if REPORT_RE.search(line):
+            where = current or ("outside-tests" if seen_any else "boot")
+            reports.setdefault(where, []).append(line.strip())
+    return reports
+
+
+def read_plan(path):
+    plan = []
+    with open(path) as f:
+        for raw in f:
+            line = raw.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) != 4 or parts[2] not in ("pass", "report"):
+                sys.exit(f"{path}: bad plan line: {line!r}")
+            plan.append(dict(name=parts[0], timeout=int(parts[1]),
+                             expect=parts[2], cmd=parts[3]))
+    return plan
+
+
+def make_initramfs(dest):
+    root = dest + ".d"
+    shutil.rmtree(root, ignore_errors=True)
+    for d in ("bin", "dev", "proc", "sys", "host"):
+        os.makedirs(os.path.join(root, d))
+    busybox = shutil.which("busybox") or sys.exit("busybox missing: make deps")
+    shutil.copy(busybox, os.path.join(root, "bin", "busybox"))
+    shutil.copy(os.path.join(TOP, "guest", "init"), os.path.join(root, "init"))
+    os.chmod(os.path.join(root, "init"), 0o755)
+    subprocess.run(f"cd {root} && find . | cpio -o -H newc --quiet | gzip -1 > {dest}",
+                   shell=True, check=True)
+    shutil.rmtree(root)
+
+
+def boot(args, rundir, plan):
+    initrd = os.path.join(rundir, "initramfs.cpio.gz")
+    make_initramfs(initrd)
+    with open(os.path.join(rundir, "plan"), "w") as f:
+        for t in plan:
+            f.write(f"{t['name']}\t{t['timeout']}\t{t['cmd']}\n")
+    with open(os.path.join(rundir, "env.sh"), "w") as f:
+        for kv in args.env:
+            k, v = kv.split("=", 1)
+            f.write(f"export {k}='{v}'\n")
+    runner = os.path.join(TOP, "guest", "run-plan.sh")
+    append = ("console=ttyS0 panic=-1 oops=panic loglevel=7 "
+              "hung_task_timeout_secs=60 softlockup_panic=0 "
+              f"kdr.run={runner} {args.append}")
+    cmd = ["timeout", "-k", "10", str(args.timeout),
+           "qemu-system-x86_64", "-M", "q35", "-accel", "tcg,thread=multi",
+           "-cpu", "EPYC,+svm,+npt", "-smp", str(args.smp), "-m", args.mem,
+           "-display", "none", "-monitor", "none", "-serial", "stdio",
+           "-no-reboot", "-kernel", args.kernel, "-initrd", initrd,
+           "-append", append,
+           "-virtfs", "local,path=/,mount_tag=host,security_model=none,readonly=on",
+           "-virtfs", f"local,path={rundir},mount_tag=results,security_model=none"]
+    console = os.path.join(rundir, "console.log")
+    t0 = time.time()
+    with open(console, "w") as log:
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL)
+        for raw in p.stdout:
+            line = raw.decode("utf-8", "replace")
+            log.write(line)
+            log.flush()
+            if args.verbose or line.startswith("kdr: ") or REPORT_RE.search(line):
+                sys.stdout.write("  | " + line if not line.startswith("kdr: ") else "# " + line)
+                sys.stdout.flush()
+        rc = p.wait()
+    return rc, time.time() - t0, console
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--plan", required=True)
+    ap.add_argument("--rundir", required=True)
+    ap.add_argument("--timeout", type=int, default=3000, help="whole guest run, seconds")
+    ap.add_argument("--smp", type=int, default=2)
+    ap.add_argument("--mem", default="4G")
+    ap.add_argument("--append", default="")
+    ap.add_argument("--env", action="append", default=[], help="NAME=value for the plan")
+    ap.add_argument("--only", default="", help="regex: run only matching tests")
+    ap.add_argument("--host-results", help="results of host-side steps to count too: "
+                    "name<TAB>ok|fail|skip<TAB>detail per line")
+    ap.add_argument("-v", "--verbose", action="store_true", help="echo the whole console")
+    args = ap.parse_args()
+
+    plan = read_plan(args.plan)
+    if args.only:
+        plan = [t for t in plan if re.search(args.only, t["name"])]
+    shutil.rmtree(args.rundir, ignore_errors=True)
+    os.makedirs(args.rundir)
+
+    host = []
+    if args.host_results and os.path.exists(args.host_results):
+        host = [line.rstrip("\n").split("\t", 2) for line in open(args.host_results) if line.strip()]
+    print("TAP version 13")
+    print(f"1..{len(host) + len(plan)}")
+    qrc, secs, console = boot(args, args.rundir, plan)
+    with open(console, errors="replace") as f:
+        lines = f.readlines()
+    reports = scan_console(lines)
+    status = {}
+    spath = os.path.join(args.rundir, "status")
+    if os.path.exists(spath):
+        for line in open(spath):
+            name, rc, t = line.rstrip("\n").split("\t")
+            status[name] = (int(rc), float(t))
+    finished = os.path.exists(os.path.join(args.rundir, "finished"))
+    began = [m.group(2) for m in map(MARK_RE.search, lines) if m and m.group(1) == "BEGIN"]
+
+    passed, failed, skipped = [], [], []
+    for i, (name, res, detail) in enumerate(host, 1):
+        if res == "ok":
+            passed.append(name)
+            print(f"ok {i} {name} # host: {detail}")
+        elif res == "skip":
+            skipped.append(name)
+            print(f"ok {i} {name} # SKIP {detail}")
+        else:
+            failed.append(name)
+            print(f"not ok {i} {name} # host: {detail}")
+    for i, t in enumerate(plan, len(host) + 1):
+        name, why = t["name"], None
+        rep = reports.get(name, [])
+        if name not in status:
+            why = ("guest stopped while it ran (timeout, hang or panic)"
+                   if name in began else "never ran: the guest stopped before it")
+        else:
+            rc, took = status[name]
+            if t["expect"] == "report":
+                if not rep:
+                    why = "the detector missed the kernel report this test provokes"
+                rep = []
+            elif rep:
+                why = f"kernel report while it ran ({len(rep)} lines)"
+            elif rc == SKIP_RC:
+                skipped.append(name)
+                print(f"ok {i} {name} # SKIP (exit {rc})")
+                continue
+            elif rc == 124 or rc == 137:
+                why = f"timed out after {t['timeout']} s"
+            elif rc != 0:
+                why = f"exit {rc}"
+        if why:
+            failed.append(name)
+            print(f"not ok {i} {name} # {why}")
+            for r in rep[:20]:
+                print(f"#   kernel: {r}")
+            logf = os.path.join(args.rundir, name + ".log")
+            if os.path.exists(logf):
+                tail = open(logf, errors="replace").read().splitlines()[-25:]
+                for line in tail:
+                    print(f"#   {line}")
+        else:
+            passed.append(name)
+            print(f"ok {i} {name} # {status[name][1]:.0f} s")
+    for where in ("boot", "outside-tests"):
+        if where in reports:
+            failed.append(where)
+            print(f"not ok - kernel report during {where}")
+            for r in reports[where][:20]:
+                print(f"#   kernel: {r}")
+    if not finished and qrc != 0:
+        print(f"# guest did not finish the plan (qemu/timeout exit {qrc})")
+    print(f"# guest ran {secs:.0f} s; console log: {console}")
+    if skipped:
+        print(f"# skipped (not counted as passed): {', '.join(skipped)}")
+    print(f"{len(passed)} passed, {len(failed)} failed")
+    sys.exit(1 if failed or (not finished and plan) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# make kernel / base-kernel: build an x86_64 bzImage from base.config plus
+# a flavour fragment (debug by default, FLAVOUR=bench for make bench).
+# usage: kernel.sh patched|base        last line printed: KERNEL=<path>
+. "$(dirname "$0")/lib.sh"
+
+which=${1:-patched}
+flavour=${FLAVOUR:-debug}
+case $which in
+patched) src=$SRC; out=$OUT/kernel-$flavour ;;
+base)    src=$BASESRC; out=$OUT/base-kernel-$flavour ;;
+*) die "usage: $0 patched|base" ;;
+esac
+[ -d "$src/.git" ] || [ -f "$src/.git" ] || bash "$TOP/scripts/tree.sh"
+
+kconfig "$src" "$out" "$TOP/config/base.config" "$TOP/config/$flavour.config"
+log "building $which kernel ($flavour) in $out"
+make -s -C "$src" O="$out" CC="ccache gcc" -j"$JOBS" bzImage
+echo "KERNEL=$out/arch/x86/boot/bzImage"
