@@ -25,13 +25,13 @@ while IFS=$'\t' read -r name tmo cmd; do
 	start=$(date +%s.%N)
 	timeout -k 10 "$tmo" bash -c "$cmd" > "$K/$name.log" 2>&1 < /dev/null
 	rc=$?
-	secs=$(echo "$(date +%s.%N) - $start" | bc)
+	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 	# Let the kernel finish printing whatever the test provoked before
 	# the END marker closes its window.
 	sleep 1
 	mark "END $name rc=$rc"
-	printf '%s\t%s\t%.1f\n' "$name" "$rc" "$secs" >> $K/status
-	say "done $name rc=$rc (${secs%.*} s)"
+	printf '%s\t%s\t%s\n' "$name" "$rc" "$secs" >> $K/status
+	say "done $name rc=$rc ($secs s)"
 done < $K/plan
 dmesg > $K/dmesg.txt
 echo done > $K/finished

@@ -16,7 +16,7 @@ arm=$OUT/arm64-kvm
 trap 'git -C "$SRC" checkout -q series' EXIT
 
 n=0 failed=0
-for c in $(git -C "$SRC" rev-list --reverse "$tag^..series"); do
+for c in $(git -C "$SRC" rev-parse "$tag^{commit}") $(git -C "$SRC" rev-list --reverse "$tag..series"); do
 	subj=$(git -C "$SRC" log -1 --format=%s "$c")
 	git -C "$SRC" checkout -q --detach "$c"
 	log "[$n] $subj"

@@ -114,8 +114,8 @@ def boot(args, rundir, plan):
            "-display", "none", "-monitor", "none", "-serial", "stdio",
            "-no-reboot", "-kernel", args.kernel, "-initrd", initrd,
            "-append", append,
-           "-virtfs", "local,path=/,mount_tag=host,security_model=none,readonly=on",
-           "-virtfs", f"local,path={rundir},mount_tag=results,security_model=none"]
+           "-virtfs", "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap",
+           "-virtfs", f"local,path={rundir},mount_tag=results,security_model=none,multidevs=remap"]
     console = os.path.join(rundir, "console.log")
     t0 = time.time()
     with open(console, "w") as log:
