@@ -20,7 +20,8 @@ for c in $(git -C "$SRC" rev-parse "$tag^{commit}") $(git -C "$SRC" rev-list --r
 	subj=$(git -C "$SRC" log -1 --format=%s "$c")
 	git -C "$SRC" checkout -q --detach "$c"
 	log "[$n] $subj"
-	kconfig "$SRC" "$x86" "$TOP/config/base.config" "$TOP/config/debug.config"
+	KCONFIG_LOOSE=$TOP/config/series.config kconfig "$SRC" "$x86" \
+		"$TOP/config/base.config" "$TOP/config/debug.config" "$TOP/config/series.config"
 	if ! make -s -C "$SRC" O="$x86" CC="ccache gcc" -j"$JOBS" vmlinux 2> "$OUT/cs-x86.err"; then
 		cat "$OUT/cs-x86.err"; log "FAIL x86_64: [$n] $subj"; failed=$((failed + 1))
 	fi

@@ -7,13 +7,13 @@
 which=${1:-patched}
 flavour=${FLAVOUR:-debug}
 case $which in
-patched) src=$SRC; out=$OUT/kernel-$flavour ;;
-base)    src=$BASESRC; out=$OUT/base-kernel-$flavour ;;
+patched) src=$SRC; out=$OUT/kernel-$flavour; extra=$TOP/config/series.config ;;
+base)    src=$BASESRC; out=$OUT/base-kernel-$flavour; extra= ;;
 *) die "usage: $0 patched|base" ;;
 esac
 [ -d "$src/.git" ] || [ -f "$src/.git" ] || bash "$TOP/scripts/tree.sh"
 
-kconfig "$src" "$out" "$TOP/config/base.config" "$TOP/config/$flavour.config"
+kconfig "$src" "$out" "$TOP/config/base.config" "$TOP/config/$flavour.config" $extra
 log "building $which kernel ($flavour) in $out"
 make -s -C "$src" O="$out" CC="ccache gcc" -j"$JOBS" bzImage
 echo "KERNEL=$out/arch/x86/boot/bzImage"
