@@ -24,10 +24,11 @@ fi
 		printf 'Subject: [PATCH 0/%d] KVM: ring-based dirty memory tracking\n\n' "$n"
 	fi
 	echo '---8<--- series'
-	for f in "$tmp"/*.patch; do
-		[ -e "$f" ] || continue
-		sed -n 's/^Subject: //p' "$f" | head -1
-	done
+	i=0
+	while IFS= read -r subj; do
+		i=$((i + 1))
+		printf '[PATCH %d/%d] %s\n' "$i" "$n" "$subj"
+	done < <(git -C "$SRC" log --reverse --format=%s "$tag..series")
 	echo
 	[ "$n" -gt 0 ] && git -C "$SRC" diff --stat=72 "$tag..series"
 	true
