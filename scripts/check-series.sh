@@ -26,7 +26,8 @@ for c in $(git -C "$SRC" rev-parse "$tag^{commit}") $(git -C "$SRC" rev-list --r
 		cat "$OUT/cs-x86.err"; log "FAIL x86_64: [$n] $subj"; failed=$((failed + 1))
 	fi
 	KMAKE_ARGS="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-" \
-		kconfig "$SRC" "$arm" "$TOP/config/arm64.config"
+		KCONFIG_LOOSE=$TOP/config/series.config \
+		kconfig "$SRC" "$arm" "$TOP/config/arm64.config" "$TOP/config/series.config"
 	if ! make -s -C "$SRC" O="$arm" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		CC="ccache aarch64-linux-gnu-gcc" -j"$JOBS" arch/arm64/kvm/ 2> "$OUT/cs-arm64.err"; then
 		cat "$OUT/cs-arm64.err"; log "FAIL arm64: [$n] $subj"; failed=$((failed + 1))

@@ -28,7 +28,9 @@ step "checkpatch --strict on every patch"
 n=0
 while read -r p; do
 	n=$((n + 1))
-	out=$("$SRC/scripts/checkpatch.pl" --strict --no-tree -q --summary-file "$TOP/patches/$p" 2>&1 || true)
+	# from the kernel tree: run inside this repo, checkpatch takes the
+	# tracked patch file for a source file
+	out=$(cd "$SRC" && ./scripts/checkpatch.pl --strict --no-tree "$TOP/patches/$p" 2>&1 || true)
 	errs=$(sed -n 's/.*total: \([0-9]*\) errors.*/\1/p' <<< "$out" | tail -1)
 	if [ "${errs:-1}" = 0 ]; then
 		record "checkpatch-$p" ok "$(grep -o 'total: .*' <<< "$out" || echo clean)"
