@@ -4,7 +4,8 @@
 #      reports 0 errors on every patch; the rig's detector test passes
 #   2. every patch builds on its own (scripts/check-series.sh) unless
 #      CHECK_SERIES=0
-#   3. build the patched debug kernel and the selftests
+#   3. build the patched debug kernel, a non-debug one for the small guest
+#      that QEMU migrates inside the test guest, and the selftests
 #   4. boot it under QEMU and run tests/plan; any kernel report fails
 # Prints TAP and a closing "N passed, N failed"; exits non-zero on failure.
 . "$(dirname "$0")/lib.sh"
@@ -62,6 +63,9 @@ fi
 step "build the patched debug kernel"
 kernel=$(bash "$TOP/scripts/kernel.sh" patched | sed -n 's/^KERNEL=//p' | tail -1)
 [ -n "$kernel" ] && [ -f "$kernel" ] || die "kernel build failed"
+step "build the small guest's kernel (non-debug) for the QEMU migration test"
+l2kernel=$(FLAVOUR=bench bash "$TOP/scripts/kernel.sh" patched | sed -n 's/^KERNEL=//p' | tail -1)
+[ -n "$l2kernel" ] && [ -f "$l2kernel" ] || die "bench kernel build failed"
 step "build the selftests and tools"
 bash "$TOP/scripts/selftests.sh" > "$RESULTS/selftests.out"
 log "build steps done after $(( $(date +%s) - t_start )) s"
@@ -71,7 +75,7 @@ set +e
 python3 "$TOP/scripts/guest.py" --kernel "$kernel" --plan "$TOP/tests/plan" \
 	--rundir "$RESULTS/guest" --host-results "$host" \
 	--env ST="$OUT/selftests-patched" --env BST="$OUT/selftests-base" \
-	--env TOOLS="$OUT/tools" --env TESTS="$TOP/tests" ${ONLY:+--only "$ONLY"} ${GUEST_TIMEOUT:+--timeout "$GUEST_TIMEOUT"}
+	--env TOOLS="$OUT/tools" --env TESTS="$TOP/tests" --env L2KERNEL="$l2kernel" ${ONLY:+--only "$ONLY"} ${GUEST_TIMEOUT:+--timeout "$GUEST_TIMEOUT"}
 rc=$?
 log "make check took $(( $(date +%s) - t_start )) s"
 exit $rc

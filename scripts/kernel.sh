@@ -7,10 +7,12 @@
 which=${1:-patched}
 flavour=${FLAVOUR:-debug}
 case $which in
-patched) src=$SRC; out=$OUT/kernel-$flavour; extra=$TOP/config/series.config ;;
+patched) src=$SRC; out=$OUT/kernel-$flavour; extra= ;;
 base)    src=$BASESRC; out=$OUT/base-kernel-$flavour; extra= ;;
 *) die "usage: $0 patched|base" ;;
 esac
+# The series' own test options (KUnit) go into the debug kernel only.
+[ "$which/$flavour" = patched/debug ] && extra=$TOP/config/series.config
 [ -d "$src/.git" ] || [ -f "$src/.git" ] || bash "$TOP/scripts/tree.sh"
 
 kconfig "$src" "$out" "$TOP/config/base.config" "$TOP/config/$flavour.config" $extra

@@ -66,7 +66,7 @@ def qemu(kernel, initrd, ring, name, extra):
             "-object", f"memory-backend-file,id=ram,size={MEM},mem-path={memfile},share=on",
             "-machine", "pc,memory-backend=ram", "-display", "none",
             "-kernel", kernel, "-initrd", initrd,
-            "-append", "console=ttyS0 no-kvmclock panic=-1 loglevel=4",
+            "-append", "console=ttyS0 no-kvmclock panic=-1 loglevel=4 mitigations=off",
             "-serial", f"file:/tmp/{name}.serial",
             "-qmp", f"unix:/tmp/{name}.qmp,server=on,wait=off"] + extra
     return subprocess.Popen(args), memfile
@@ -82,9 +82,10 @@ def one(kernel, initrd, ring):
     try:
         s, d = qmp("/tmp/src.qmp"), qmp("/tmp/dst.qmp")
         t0 = time.time()
-        while "l2: round 16" not in open("/tmp/src.serial", errors="replace").read():
+        while "l2: round 4" not in open("/tmp/src.serial", errors="replace").read():
             if time.time() - t0 > 600 or src.poll() is not None:
-                raise RuntimeError("the small guest did not start dirtying memory")
+                tail = open("/tmp/src.serial", errors="replace").read()[-2000:]
+                raise RuntimeError(f"the small guest did not start dirtying memory:\n{tail}")
             time.sleep(1)
         boot = time.time() - t0
         s("migrate-set-capabilities", capabilities=[{"capability": "events", "state": False}])
@@ -107,6 +108,15 @@ def one(kernel, initrd, ring):
                 break
             time.sleep(0.1)
         s("stop")
+        stats = ""
+        try:
+            r = s("query-stats", target="vcpu",
+                  providers=[{"provider": "kvm",
+                              "names": ["dirty_ring_pushes", "dirty_ring_full_exits"]}])
+            vals = {st["name"]: st["value"] for v in r for p in v["stats"] for st in [p]}
+            stats = ", source vCPU: " + ", ".join(f"{k} {v}" for k, v in sorted(vals.items()))
+        except (RuntimeError, KeyError, TypeError) as e:
+            stats = f" (no vCPU stats: {e})"
         with open(src_mem, "rb") as a, open(dst_mem, "rb") as b:
             diff, page = [], 0
             while True:
@@ -119,7 +129,7 @@ def one(kernel, initrd, ring):
         print(f"ring {ring}: guest up in {boot:.0f} s, migration {time.time() - t1:.0f} s, "
               f"{ram.get('dirty-sync-count', '?')} dirty syncs, "
               f"{ram.get('transferred', 0) >> 20} MiB sent, {page} pages compared, "
-              f"{len(diff)} differ", flush=True)
+              f"{len(diff)} differ{stats}", flush=True)
         if diff:
             print(f"  first differing pages: {[hex(p) for p in diff[:16]]}")
         return not diff
