@@ -75,7 +75,7 @@ set +e
 python3 "$TOP/scripts/guest.py" --kernel "$kernel" --plan "$TOP/tests/plan" \
 	--rundir "$RESULTS/guest" --host-results "$host" \
 	--env ST="$OUT/selftests-patched" --env BST="$OUT/selftests-base" \
-	--env TOOLS="$OUT/tools" --env TESTS="$TOP/tests" --env L2KERNEL="$l2kernel" ${ONLY:+--only "$ONLY"} ${GUEST_TIMEOUT:+--timeout "$GUEST_TIMEOUT"}
+	--env TOOLS="$OUT/tools" --env L2KERNEL="$l2kernel" ${ONLY:+--only "$ONLY"} ${GUEST_TIMEOUT:+--timeout "$GUEST_TIMEOUT"}
 rc=$?
 log "make check took $(( $(date +%s) - t_start )) s"
 exit $rc

@@ -109,6 +109,7 @@ def boot(args, rundir, plan, accel):
         for t in plan:
             f.write(f"{t['name']}\t{t['timeout']}\t{t['cmd']}\n")
     with open(os.path.join(rundir, "env.sh"), "w") as f:
+        f.write("export TESTS=/tmp/kdr/tests\n")
         for kv in args.env:
             k, v = kv.split("=", 1)
             f.write(f"export {k}='{v}'\n")
@@ -116,6 +117,9 @@ def boot(args, rundir, plan, accel):
     # (and this checkout may live under /tmp): hand it the runner through
     # the run folder, which it mounts at /tmp/kdr.
     shutil.copy(os.path.join(TOP, "guest", "run-plan.sh"), os.path.join(rundir, "run-plan.sh"))
+    # Likewise the project's test scripts: $TESTS in the plan.
+    shutil.copytree(os.path.join(TOP, "tests"), os.path.join(rundir, "tests"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
     runner = "/tmp/kdr/run-plan.sh"
     append = ("console=ttyS0 panic=-1 oops=panic loglevel=7 "
               "hung_task_timeout_secs=60 softlockup_panic=0 "
