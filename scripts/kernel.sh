@@ -7,11 +7,12 @@
 which=${1:-patched}
 flavour=${FLAVOUR:-debug}
 case $which in
-patched) src=$SRC; out=$OUT/kernel-$flavour; extra= ;;
-base)    src=$BASESRC; out=$OUT/base-kernel-$flavour; extra= ;;
+patched) src=$SRC; out=$OUT/kernel-$flavour ;;
+base)    src=$BASESRC; out=$OUT/base-kernel-$flavour ;;
 *) die "usage: $0 patched|base" ;;
 esac
 # The series' own test options (KUnit) go into the debug kernel only.
+extra=
 [ "$which/$flavour" = patched/debug ] && extra=$TOP/config/series.config
 [ -d "$src/.git" ] || [ -f "$src/.git" ] || bash "$TOP/scripts/tree.sh"
 
