@@ -3,7 +3,7 @@
 # $(HOME)/.cache/kvm-dirty-ring (override with KDR_CACHE=).
 S := scripts
 
-.PHONY: help deps tree export kernel base-kernel selftests check check-series demo
+.PHONY: help deps tree export kernel base-kernel selftests check check-series demo bench compare-base
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -35,3 +35,9 @@ check-series:
 ## demo          boot the patched kernel and show the dirty ring at work
 demo:
 	@bash $(S)/demo.sh
+## bench         ring vs bitmap, series vs base: results/bench-<date>/table.md
+bench:
+	@bash $(S)/bench.sh
+## compare-base  the same VM-context writer on the base and the patched kernel
+compare-base:
+	@bash $(S)/compare-base.sh

@@ -7,7 +7,7 @@ want=(
 	"$pkg" build-essential gcc make flex bison bc libelf-dev libssl-dev
 	cpio busybox-static ccache python3 perl git rsync kmod dwarves
 	qemu-system-x86 qemu-utils gcc-aarch64-linux-gnu libc6-dev sparse xz-utils gzip
-	coreutils procps
+	coreutils procps gnuplot-nox
 )
 missing=()
 for p in "${want[@]}"; do

@@ -1,0 +1,620 @@
+#!/usr/bin/env python3
+"""Aggregate make bench's raw output into one table, the issue's targets,
+CSV files and PNG plots.
+
+usage: bench_report.py RESULTS_DIR
+
+RESULTS_DIR/raw/boot<N>-<base|series>/<group>/*.log hold the lines
+dirty_bench printed ("kdrbench key=value ...").  Boots differ in speed, so
+every comparison is made within a boot first (ring cost / bitmap cost for
+the same cell and rounds of the same boot), then summarised across the
+boots of each kernel as the median and the spread (min-max).  Absolute
+times are context only.
+
+Writes RESULTS_DIR/table.md (also printed), rounds.csv (every measured
+round), cells.csv (per boot and cell) and plots/*.png (gnuplot).
+"""
+import csv
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+KERNELS = ("base", "series")
+BOOT_RE = re.compile(r"^boot(\d+)-(base|series)$")
+CELL_KEYS = ("exp", "slot_mib", "pct", "order", "vcpus")
+GUEST = "wall_ns_pp"    # guest dirtying cost per page (one L1 CPU: wall = work)
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def parse(root):
+    """Return (rounds, infos, skips).  rounds: dicts with kernel, boot."""
+    rounds, infos, skips = [], {}, []
+    rawdir = os.path.join(root, "raw")
+    for boot in sorted(os.listdir(rawdir)):
+        m = BOOT_RE.match(boot)
+        if not m:
+            continue
+        n, kernel = int(m.group(1)), m.group(2)
+        for dirpath, _, files in os.walk(os.path.join(rawdir, boot)):
+            for f in sorted(files):
+                if not f.endswith(".log"):
+                    continue
+                for line in open(os.path.join(dirpath, f), errors="replace"):
+                    if not line.startswith("kdrbench "):
+                        continue
+                    kv = dict(p.split("=", 1) for p in line.split()[1:] if "=" in p)
+                    if "kernel" in kv:      # the info line's uname -r
+                        kv["release"] = kv.pop("kernel")
+                    kv.update(kernel=kernel, boot=n, test=f[:-4])
+                    kind = kv.get("kind", "round")
+                    if kind == "info":
+                        infos.setdefault((kernel, n), []).append(kv)
+                    elif kind == "skip":
+                        skips.append(kv)
+                    elif kv.get("warm") == "0":
+                        rounds.append(kv)
+    return rounds, infos, skips
+
+
+def cell_of(r):
+    return (r["exp"], int(r["slot_mib"]), float(r["pct"]), r["order"], int(r["vcpus"]))
+
+
+def vm_of(r):
+    return (r["track"], r["wmode"], r["ring"])
+
+
+def per_boot(rounds):
+    """{(kernel, boot, cell, vm): {metric: median over rounds}}"""
+    groups = {}
+    for r in rounds:
+        groups.setdefault((r["kernel"], r["boot"], cell_of(r), vm_of(r)), []).append(r)
+    out = {}
+    for key, rs in groups.items():
+        metrics = {}
+        for k in rs[0]:
+            vals = [num(r.get(k)) for r in rs]
+            if all(v is not None for v in vals):
+                metrics[k] = statistics.median(vals)
+        metrics["n_rounds"] = len(rs)
+        out[key] = metrics
+    return out
+
+
+def across(vals):
+    """(median, min, max) of per-boot values, or None."""
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return None
+    return statistics.median(vals), min(vals), max(vals)
+
+
+def fmt(t, digits=2):
+    if t is None:
+        return "–"
+    m, lo, hi = t
+    if lo == hi:
+        return f"{m:.{digits}f}"
+    return f"{m:.{digits}f} ({lo:.{digits}f}–{hi:.{digits}f})"
+
+
+def fmt1(v, digits=2):
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def size(mib):
+    return f"{mib // 1024} GiB" if mib >= 1024 else f"{mib} MiB"
+
+
+def pctfmt(p):
+    return f"{p:g} %"
+
+
+class Bench:
+    def __init__(self, root):
+        self.root = root
+        self.rounds, self.infos, self.skips = parse(root)
+        self.pb = per_boot(self.rounds)
+        self.boots = {k: sorted({b for (kk, b, _, _) in self.pb if kk == k}) for k in KERNELS}
+
+    def metric(self, kernel, boot, cell, vm, name):
+        return self.pb.get((kernel, boot, cell, vm), {}).get(name)
+
+    def cells(self, exp):
+        return sorted({c for (_, _, c, _) in self.pb if c[0] == exp})
+
+    def ring_vm(self, kernel, cell, mode="exit"):
+        """The ring VM key of a cell (ring size differs by experiment)."""
+        for (k, _, c, vm) in self.pb:
+            if k == kernel and c == cell and vm[0] == "ring" and vm[1] == mode:
+                return vm
+        return None
+
+    def per_boot_values(self, kernel, fn):
+        return [fn(b) for b in self.boots[kernel]]
+
+    # ring collection / bitmap collection, one value per boot
+    def ratio(self, kernel, cell, boot):
+        rvm = self.ring_vm(kernel, cell)
+        r = self.metric(kernel, boot, cell, rvm, "collect_ns")
+        b = self.metric(kernel, boot, cell, ("bitmap", "na", "na"), "collect_ns")
+        return r / b if r and b else None
+
+    def ns_pp(self, kernel, cell, boot, vm, what="collect_ns"):
+        v = self.metric(kernel, boot, cell, vm, what)
+        p = self.metric(kernel, boot, cell, vm, "pages")
+        return v / p if v is not None and p else None
+
+    def cross(self, kernel, fn):
+        return across(self.per_boot_values(kernel, fn))
+
+
+def collect_table(B, lines, cells_rows):
+    lines += [
+        "## Collection cost: ring (harvest + `KVM_RESET_DIRTY_RINGS`) / bitmap "
+        "(`KVM_GET_DIRTY_LOG` + `KVM_CLEAR_DIRTY_LOG`)",
+        "",
+        "Per cell: the ratio of the two in the same boot (median of the measured rounds), "
+        "then the median (min–max) over the boots of each kernel.  series/base is the "
+        "series' median ratio over the base's.  ns/page: collection time per dirtied "
+        "page, medians over boots (context only: boots differ in speed).",
+        "",
+        "| slot | dirty | order | vCPUs | pages | base ring/bitmap | series ring/bitmap "
+        "| series/base | base ring ns/page (harvest+reset) | series ring ns/page "
+        "(harvest+reset) | bitmap ns/page base / series |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for cell in B.cells("collect"):
+        _, mib, pct, order, vcpus = cell
+        res = {}
+        for k in KERNELS:
+            rvm = B.ring_vm(k, cell)
+            bvm = ("bitmap", "na", "na")
+            res[k] = dict(
+                ratio=B.cross(k, lambda b, k=k: B.ratio(k, cell, b)),
+                ring=B.cross(k, lambda b, k=k, v=rvm: B.ns_pp(k, cell, b, v)),
+                harvest=B.cross(k, lambda b, k=k, v=rvm: B.ns_pp(k, cell, b, v, "harvest_ns")),
+                reset=B.cross(k, lambda b, k=k, v=rvm: B.ns_pp(k, cell, b, v, "reset_ns")),
+                bitmap=B.cross(k, lambda b, k=k, v=bvm: B.ns_pp(k, cell, b, v)),
+            )
+        pages = None
+        for (k, b, c, vm), m in B.pb.items():
+            if c == cell:
+                pages = int(m.get("pages", 0))
+                break
+        sb = (res["series"]["ratio"][0] / res["base"]["ratio"][0]
+              if res["series"]["ratio"] and res["base"]["ratio"] else None)
+
+        def ringtxt(r):
+            if not r["ring"]:
+                return "–"
+            h = r["harvest"][0] if r["harvest"] else 0
+            s = r["reset"][0] if r["reset"] else 0
+            return f"{r['ring'][0]:.0f} ({h:.0f}+{s:.0f})"
+
+        lines.append(
+            f"| {size(mib)} | {pctfmt(pct)} | {order} | {vcpus} | {pages} "
+            f"| {fmt(res['base']['ratio'])} | {fmt(res['series']['ratio'])} | {fmt1(sb)} "
+            f"| {ringtxt(res['base'])} | {ringtxt(res['series'])} "
+            f"| {fmt1(res['base']['bitmap'] and res['base']['bitmap'][0], 0)} / "
+            f"{fmt1(res['series']['bitmap'] and res['series']['bitmap'][0], 0)} |")
+        cells_rows.append(dict(cell=cell, pages=pages, res=res, series_over_base=sb))
+    lines.append("")
+
+
+def order_table(B, lines, order_rows):
+    lines += [
+        "## Random order / sequential order (ring collection per dirtied page)",
+        "",
+        "Per boot: ring ns/page of the random cell over the sequential cell, then "
+        "median (min–max) over boots.",
+        "",
+        "| slot | dirty | vCPUs | base rand/seq | series rand/seq |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    seen = set()
+    for cell in B.cells("collect"):
+        exp, mib, pct, _, vcpus = cell
+        if (mib, pct, vcpus) in seen:
+            continue
+        seen.add((mib, pct, vcpus))
+        cr = (exp, mib, pct, "rand", vcpus)
+        cs = (exp, mib, pct, "seq", vcpus)
+        res = {}
+        for k in KERNELS:
+            def f(b, k=k):
+                r = B.ns_pp(k, cr, b, B.ring_vm(k, cr))
+                s = B.ns_pp(k, cs, b, B.ring_vm(k, cs))
+                return r / s if r and s else None
+            res[k] = B.cross(k, f)
+        if not any(res.values()):
+            continue
+        order_rows.append(dict(key=(mib, pct, vcpus), res=res))
+        lines.append(f"| {size(mib)} | {pctfmt(pct)} | {vcpus} | {fmt(res['base'])} "
+                     f"| {fmt(res['series'])} |")
+    lines.append("")
+
+
+def guest_table(B, lines, guest_rows):
+    lines += [
+        "## Guest dirtying cost (ns per dirtied page: the round's wall time until "
+        "the last vCPU is done, over the pages)",
+        "",
+        "The guest has one CPU, so with several vCPUs this is their summed cost.  "
+        "Medians over boots.  ring/bitmap: the ring's guest cost over the bitmap's "
+        "in the same boot (the write fault path of both), then median over boots.",
+        "",
+        "| slot | dirty | order | vCPUs | base ring | base bitmap | base none "
+        "| series ring | series bitmap | series none | base ring/bitmap | series ring/bitmap |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for cell in B.cells("collect"):
+        _, mib, pct, order, vcpus = cell
+        row, rel = [], {}
+        for k in KERNELS:
+            vms = [B.ring_vm(k, cell), ("bitmap", "na", "na"), ("none", "na", "na")]
+            for vm in vms:
+                t = B.cross(k, lambda b, k=k, vm=vm: B.metric(k, b, cell, vm, GUEST))
+                row.append(fmt1(t and t[0], 0))
+
+            def f(b, k=k, vms=vms):
+                r = B.metric(k, b, cell, vms[0], GUEST)
+                m = B.metric(k, b, cell, vms[1], GUEST)
+                return r / m if r and m else None
+            rel[k] = B.cross(k, f)
+        guest_rows.append(dict(cell=cell, rel=rel))
+        lines.append(f"| {size(mib)} | {pctfmt(pct)} | {order} | {vcpus} | "
+                     + " | ".join(row) + f" | {fmt(rel['base'])} | {fmt(rel['series'])} |")
+    lines.append("")
+
+
+def full_table(B, lines, full_rows):
+    lines += [
+        "## Ring full: exit mode vs wait mode",
+        "",
+        "A small ring that fills many times a round (exp=full).  Per round: "
+        "userspace round trips (`KVM_RUN` returns), ring-full exits, "
+        "`dirty_ring_waits` (vCPU stat, where the kernel has it), time lost to "
+        "ring-full (exit mode: vCPU out of `KVM_RUN` waiting for the reset; wait "
+        "mode: collector's wake-to-reset time) and guest throughput (dirtied pages "
+        "per second of the round).  Medians over rounds, then over boots.",
+        "",
+        "| kernel | mode | slot | dirty | order | vCPUs | ring | KVM_RUN returns "
+        "| ring-full exits | waits | lost ms | pages/s |",
+        "| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for cell in B.cells("full"):
+        _, mib, pct, order, vcpus = cell
+        for k in KERNELS:
+            for mode in ("exit", "wait"):
+                vm = B.ring_vm(k, cell, mode)
+                if not vm:
+                    continue
+
+                def g(name, b, k=k, vm=vm):
+                    return B.metric(k, b, cell, vm, name)
+
+                def lost(b, mode=mode, g=g):
+                    v = g("wait_ns" if mode == "wait" else "full_ns", b)
+                    return v / 1e6 if v is not None else None
+
+                def thr(b, g=g):
+                    w, p = g("wall_ns", b), g("pages", b)
+                    return p / (w / 1e9) if w and p else None
+                r = dict(runs=B.cross(k, lambda b, g=g: g("runs", b)),
+                         full=B.cross(k, lambda b, g=g: g("full_exits", b)),
+                         waits=B.cross(k, lambda b, g=g: g("waits", b)),
+                         lost=B.cross(k, lost), thr=B.cross(k, thr))
+                full_rows.append(dict(kernel=k, mode=mode, cell=cell, res=r, vm=vm))
+                lines.append(
+                    f"| {k} | {mode} | {size(mib)} | {pctfmt(pct)} | {order} | {vcpus} | {vm[2]} "
+                    f"| {fmt1(r['runs'] and r['runs'][0], 0)} | {fmt1(r['full'] and r['full'][0], 0)} "
+                    f"| {fmt1(r['waits'] and r['waits'][0], 0)} | {fmt(r['lost'], 1)} "
+                    f"| {fmt(r['thr'], 0)} |")
+    lines.append("")
+
+
+def targets(B, cells_rows, order_rows, guest_rows, full_rows):
+    out = []
+
+    def verdict(ok):
+        return {True: "**met**", False: "**not met**", None: "not measurable"}[ok]
+
+    # 1. series vs base, ring/bitmap ratio at 10 % and 100 %
+    worst = {"rand": None, "seq": None}
+    n = {"rand": 0, "seq": 0}
+    for row in cells_rows:
+        _, mib, pct, order, vcpus = row["cell"]
+        if pct not in (10.0, 100.0) or row["series_over_base"] is None:
+            continue
+        n[order] += 1
+        if worst[order] is None or row["series_over_base"] > worst[order][0]:
+            worst[order] = (row["series_over_base"], row["cell"])
+    ok = None
+    if worst["rand"] and worst["seq"]:
+        ok = worst["rand"][0] <= 0.8 and worst["seq"][0] <= 1.0
+    txt = "; ".join(
+        f"{o}: worst {w[0]:.2f}x ({size(w[1][1])}, {pctfmt(w[1][2])}, {w[1][4]} vCPU) over {n[o]} cells"
+        for o, w in worst.items() if w)
+    out.append(("series ring/bitmap <= 0.8x upstream's (random) and <= 1.0x (sequential) "
+                "at 10 % and 100 % dirty", ok, txt or "no cells"))
+
+    # 2. ring never loses to the bitmap: series ring/bitmap <= 1.2 everywhere
+    vals = [(r["res"]["series"]["ratio"][0], r["cell"]) for r in cells_rows if r["res"]["series"]["ratio"]]
+    bvals = [r["res"]["base"]["ratio"][0] for r in cells_rows if r["res"]["base"]["ratio"]]
+    if vals:
+        w = max(vals)
+        over = sum(1 for v, _ in vals if v > 1.2)
+        out.append(("series ring/bitmap <= 1.2 in every cell", w[0] <= 1.2,
+                    f"worst {w[0]:.2f} ({size(w[1][1])}, {pctfmt(w[1][2])}, {w[1][3]}, "
+                    f"{w[1][4]} vCPU); {over} of {len(vals)} cells above 1.2"
+                    + (f"; base: up to {max(bvals):.2f}" if bvals else "")))
+    else:
+        out.append(("series ring/bitmap <= 1.2 in every cell", None, "no series data"))
+
+    # 3. random <= 1.3x sequential
+    vals = [(r["res"]["series"][0], r["key"]) for r in order_rows if r["res"]["series"]]
+    bvals = [r["res"]["base"][0] for r in order_rows if r["res"]["base"]]
+    if vals:
+        w = max(vals)
+        out.append(("series: random order costs <= 1.3x sequential", w[0] <= 1.3,
+                    f"worst {w[0]:.2f}x ({size(w[1][0])}, {pctfmt(w[1][1])}, {w[1][2]} vCPU), "
+                    f"median {statistics.median(v for v, _ in vals):.2f}x"
+                    + (f"; base: {min(bvals):.2f}–{max(bvals):.2f}x" if bvals else "")))
+    else:
+        out.append(("series: random order costs <= 1.3x sequential", None, "no series data"))
+
+    # 4. sparse: 4 GiB, 0.1 %, random, ring <= 0.7x GET+CLEAR
+    sparse = [r for r in cells_rows if r["cell"][1] == 4096 and r["cell"][2] == 0.1
+              and r["cell"][3] == "rand"]
+    if sparse and sparse[0]["res"]["series"]["ratio"]:
+        s = sorted(sparse, key=lambda r: r["cell"][4])
+        parts = [f"{r['cell'][4]} vCPU: series {fmt(r['res']['series']['ratio'])}, "
+                 f"base {fmt(r['res']['base']['ratio'])}" for r in s]
+        ok = s[0]["res"]["series"]["ratio"][0] <= 0.7
+        out.append(("4 GiB slot, 0.1 % dirty, random: series ring <= 0.7x GET+CLEAR "
+                    f"({s[0]['cell'][4]} vCPU)", ok, "; ".join(parts)))
+    else:
+        out.append(("4 GiB slot, 0.1 % dirty, random: ring <= 0.7x GET+CLEAR", None,
+                    "no 4 GiB 0.1 % random cell for the series"))
+
+    # 5. guest dirtying cost: series ring <= 1.0x upstream's ring
+    rel = []
+    for r in guest_rows:
+        s, b = r["rel"]["series"], r["rel"]["base"]
+        if s and b:
+            rel.append((s[0] / b[0], r["cell"]))
+    if rel:
+        m = statistics.median(v for v, _ in rel)
+        w = max(rel)
+        out.append(("guest dirtying cost with the series' ring <= 1.0x upstream's ring "
+                    "(each normalised by the bitmap's guest cost in its boot)", m <= 1.0,
+                    f"median over {len(rel)} cells {m:.2f}x, worst {w[0]:.2f}x "
+                    f"({size(w[1][1])}, {pctfmt(w[1][2])}, {w[1][3]}, {w[1][4]} vCPU)"))
+    else:
+        out.append(("guest dirtying cost with the series' ring <= 1.0x upstream's ring",
+                    None, "no data for both kernels"))
+
+    # 6. wait mode: >= 2x fewer round trips than exit mode, equal throughput
+    pairs = []
+    for r in full_rows:
+        if r["kernel"] != "series" or r["mode"] != "wait":
+            continue
+        e = [x for x in full_rows if x["kernel"] == "series" and x["mode"] == "exit"
+             and x["cell"] == r["cell"]]
+        if e and r["res"]["runs"] and e[0]["res"]["runs"] and r["res"]["thr"] and e[0]["res"]["thr"]:
+            pairs.append((e[0]["res"]["runs"][0] / r["res"]["runs"][0],
+                          r["res"]["thr"][0] / e[0]["res"]["thr"][0], r["cell"]))
+    if pairs:
+        ok = all(rt >= 2 and th >= 0.95 for rt, th, _ in pairs)
+        out.append(("wait mode: >= 2x fewer userspace round trips than exit mode at equal "
+                    "guest throughput (wait/exit pages/s >= 0.95)", ok,
+                    "; ".join(f"{c[3]}, {c[4]} vCPU: {rt:.1f}x fewer, throughput {th:.2f}x"
+                              for rt, th, c in pairs)))
+    else:
+        why = "the series kernel has no KVM_CAP_DIRTY_LOG_RING_WAIT (240)"
+        if not any(s.get("kernel") == "series" and s.get("wmode") == "wait" for s in B.skips):
+            why = "no exp=full wait-mode data for the series"
+        out.append(("wait mode: >= 2x fewer userspace round trips than exit mode", None, why))
+    return [(t, verdict(ok), fig) for t, ok, fig in out]
+
+
+def write_csvs(B, root):
+    keys = sorted({k for r in B.rounds for k in r})
+    first = ["kernel", "boot", "test", "exp", "track", "wmode", "slot_mib", "pct", "order",
+             "vcpus", "ring", "round"]
+    cols = first + [k for k in keys if k not in first]
+    with open(os.path.join(root, "rounds.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, cols, extrasaction="ignore")
+        w.writeheader()
+        for r in B.rounds:
+            w.writerow(r)
+    mcols = ["pages", "wall_ns", "run_ns", "wall_ns_pp", "guest_ns_pp", "runs", "full_exits", "full_ns",
+             "wait_ns", "waits", "collections", "entries", "harvest_ns", "reset_ns",
+             "get_ns", "clear_ns", "collect_ns", "collect_ns_pp", "n_rounds"]
+    with open(os.path.join(root, "cells.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["kernel", "boot", *CELL_KEYS, "track", "wmode", "ring", *mcols])
+        for (k, b, c, vm), m in sorted(B.pb.items(), key=lambda x: (x[0][0], x[0][1], x[0][2], x[0][3])):
+            w.writerow([k, b, *c, *vm, *[m.get(x, "") for x in mcols]])
+
+
+def plots(B, root, cells_rows, guest_rows, full_rows):
+    gp = shutil.which("gnuplot")
+    if not gp:
+        return "gnuplot is not installed (make deps): no plots"
+    pdir = os.path.join(root, "plots")
+    os.makedirs(pdir, exist_ok=True)
+    made = []
+
+    def run(name, script, data):
+        dat = os.path.join(pdir, name + ".dat")
+        with open(dat, "w") as f:
+            f.write(data)
+        r = subprocess.run([gp], input=script.replace("DATA", dat).replace(
+            "OUT", os.path.join(pdir, name + ".png")), text=True, capture_output=True)
+        if r.returncode:
+            sys.stderr.write(f"gnuplot {name}: {r.stderr}\n")
+        else:
+            made.append(name + ".png")
+
+    head = ("set terminal pngcairo noenhanced size {w},{h} font 'sans,10'\nset output 'OUT'\n"
+            "set key top left\nset grid ytics\n")
+
+    # 1. ring/bitmap per cell, base vs series, min-max bars
+    rows = []
+    for i, r in enumerate(cells_rows):
+        _, mib, pct, order, vcpus = r["cell"]
+        label = f"{size(mib).replace(' ', '')} {pct:g}% {order} {vcpus}v"
+        vals = []
+        for k in KERNELS:
+            t = r["res"][k]["ratio"]
+            vals += list(t) if t else ["NaN"] * 3
+        rows.append(f'{i} "{label}" ' + " ".join(str(v) for v in vals))
+    if rows:
+        run("ratio", head.format(w=max(900, 28 * len(rows)), h=560) +
+            "set title 'Collection cost, ring / bitmap (same boot), median and min-max over boots'\n"
+            "set ylabel 'ring / bitmap'\nset logscale y\nset xtics rotate by -60 font ',8'\n"
+            f"set xrange [-1:{len(rows)}]\n"
+            "plot 'DATA' u ($1-0.15):3:4:5:xtic(2) w yerrorbars pt 7 lc rgb '#c0392b' t 'base (upstream ring)', "
+            "'' u ($1+0.15):6:7:8 w yerrorbars pt 5 lc rgb '#2471a3' t 'series', "
+            "1 w l lc rgb 'black' dt 2 t 'ring = bitmap', 1.2 w l lc rgb 'gray' dt 3 t '1.2 target'\n",
+            "\n".join(rows) + "\n")
+
+    # 2. collection ns/page vs dirty %, 1 vCPU, one panel per slot size
+    sizes = sorted({r["cell"][1] for r in cells_rows})
+    blocks, panels, idx = [], [], 0
+    colors = {("base", "ring"): "#c0392b", ("series", "ring"): "#2471a3",
+              ("base", "bitmap"): "#e59866", ("series", "bitmap"): "#76d7c4"}
+    for mib in sizes:
+        cmds = []
+        for k in KERNELS:
+            for what in ("ring", "bitmap"):
+                for order in ("seq", "rand"):
+                    pts = []
+                    for r in cells_rows:
+                        _, m, pct, o, v = r["cell"]
+                        if m == mib and o == order and v == 1 and r["res"][k][what]:
+                            pts.append(f"{pct} {r['res'][k][what][0]}")
+                    if not pts:
+                        continue
+                    blocks.append("\n".join(pts))
+                    dt = 1 if order == "seq" else 2
+                    pt = 7 if what == "ring" else 4
+                    cmds.append(f"'DATA' index {idx} u 1:2 w lp dt {dt} pt {pt} "
+                                f"lc rgb '{colors[(k, what)]}' t '{k} {what} {order}'")
+                    idx += 1
+        if cmds:
+            panels.append(f"set title '{size(mib)} slot'\nplot " + ", ".join(cmds) + "\n")
+    if panels:
+        run("collect_per_page", head.format(w=480 * len(panels), h=520) +
+            "set key top right font ',8'\nset logscale xy\nset xlabel 'dirtied, % of the slot'\n"
+            "set ylabel 'ns per dirtied page'\nset xrange [0.07:150]\n"
+            f"set multiplot layout 1,{len(panels)} title 'Collection cost per dirtied page, "
+            "1 vCPU (median over boots)'\n" + "".join(panels) + "unset multiplot\n",
+            "\n\n\n".join(blocks) + "\n")
+
+    # 3. guest dirtying cost per page, ring/bitmap per cell
+    rows = []
+    for i, r in enumerate(guest_rows):
+        _, mib, pct, order, vcpus = r["cell"]
+        label = f"{size(mib).replace(' ', '')} {pct:g}% {order} {vcpus}v"
+        vals = []
+        for k in KERNELS:
+            t = r["rel"][k]
+            vals += list(t) if t else ["NaN"] * 3
+        rows.append(f'{i} "{label}" ' + " ".join(str(v) for v in vals))
+    if rows:
+        run("guest_cost", head.format(w=max(900, 28 * len(rows)), h=520) +
+            "set title 'Guest dirtying cost, ring / bitmap (same boot), median and min-max over boots'\n"
+            "set ylabel 'ring guest ns/page / bitmap guest ns/page'\n"
+            "set xtics rotate by -60 font ',8'\n"
+            f"set xrange [-1:{len(rows)}]\n"
+            "plot 'DATA' u ($1-0.15):3:4:5:xtic(2) w yerrorbars pt 7 lc rgb '#c0392b' t 'base', "
+            "'' u ($1+0.15):6:7:8 w yerrorbars pt 5 lc rgb '#2471a3' t 'series', "
+            "1 w l lc rgb 'black' dt 2 notitle\n",
+            "\n".join(rows) + "\n")
+
+    # 4. ring full: round trips per round, exit vs wait
+    rows = []
+    for i, r in enumerate(full_rows):
+        _, mib, pct, order, vcpus = r["cell"]
+        t = r["res"]["runs"]
+        if not t:
+            continue
+        rows.append(f'{len(rows)} "{r["kernel"]} {r["mode"]} {order} {vcpus}v" {t[0]} {t[1]} {t[2]}')
+    if rows:
+        run("ring_full", head.format(w=900, h=500) +
+            "set title 'Ring full (1024-entry ring): userspace round trips (KVM_RUN returns) per round'\n"
+            "set ylabel 'KVM_RUN returns per round'\nset yrange [0:*]\nset style fill solid 0.6\n"
+            "set boxwidth 0.6\nset xtics rotate by -30\n"
+            f"set xrange [-1:{len(rows)}]\n"
+            "plot 'DATA' u 1:3:xtic(2) w boxes lc rgb '#2471a3' notitle, "
+            "'' u 1:3:4:5 w yerrorbars pt 0 lc rgb 'black' notitle\n",
+            "\n".join(rows) + "\n")
+    return "plots: " + ", ".join(f"[{m}](plots/{m})" for m in made) if made else "no plots made"
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    root = sys.argv[1]
+    B = Bench(root)
+    if not B.rounds:
+        sys.exit(f"{root}: no kdrbench rounds found under raw/")
+    lines = ["# make bench results", ""]
+    cmd = os.path.join(root, "command.txt")
+    if os.path.exists(cmd):
+        lines += ["```"] + open(cmd).read().rstrip().splitlines() + ["```", ""]
+    for k in KERNELS:
+        inf = [i for (kk, _), l in sorted(B.infos.items()) if kk == k for i in l[:1]]
+        if inf:
+            i = inf[0]
+            lines.append(f"- {k}: boots {', '.join(map(str, B.boots[k])) or 'none'}; kernel "
+                         f"{i.get('release')}, ring {i.get('ring_cap')} (max {i.get('ring_max_bytes')} B), "
+                         f"per-VM ring cap {i.get('vm_ring')}, wait cap {i.get('wait')}")
+    skipped = sorted({(s["kernel"], s.get("exp"), s.get("track"), s.get("wmode", ""), s.get("reason"))
+                      for s in B.skips})
+    for k, exp, track, wmode, reason in skipped:
+        lines.append(f"- skipped on {k}: exp={exp} {track} {wmode} ({reason})")
+    lines.append("")
+
+    cells_rows, order_rows, guest_rows, full_rows = [], [], [], []
+    body = []
+    collect_table(B, body, cells_rows)
+    order_table(B, body, order_rows)
+    guest_table(B, body, guest_rows)
+    full_table(B, body, full_rows)
+
+    lines += ["## Targets (issue 9)", "", "| target | verdict | measured |", "| --- | --- | --- |"]
+    for t, v, fig in targets(B, cells_rows, order_rows, guest_rows, full_rows):
+        lines.append(f"| {t} | {v} | {fig} |")
+    lines.append("")
+    lines += body
+    write_csvs(B, root)
+    lines.append(plots(B, root, cells_rows, guest_rows, full_rows))
+    lines.append("")
+    lines.append("Raw data: `raw/boot<N>-<kernel>/` (dirty_bench output per plan test), "
+                 "`rounds.csv` (every measured round), `cells.csv` (medians per boot and cell).")
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(root, "table.md"), "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
