@@ -3,7 +3,7 @@
 # $(HOME)/.cache/kvm-dirty-ring (override with KDR_CACHE=).
 S := scripts
 
-.PHONY: help deps tree export kernel base-kernel selftests check check-series demo bench compare-base
+.PHONY: help deps tree export kernel base-kernel selftests check check-series demo bench compare-base fuzz
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -41,3 +41,6 @@ bench:
 ## compare-base  the same VM-context writer on the base and the patched kernel
 compare-base:
 	@bash $(S)/compare-base.sh
+## fuzz          the dirty ring uAPI fuzzer for an hour on the debug kernel
+fuzz:
+	@bash $(S)/fuzz.sh
