@@ -25,7 +25,7 @@ done
 	echo "# make compare-base, $(date -u +%F' '%T) UTC"
 	for k in base ours; do
 		echo "== $k kernel"
-		grep -h -E '^(ok|not ok) |legacy:|per-VM ring:|dirty_ring_vm_lost|WARNING' \
+		grep -h -E '^(ok|not ok) |^# (SKIP|legacy:)|Exiting|WARNING' \
 			"$out/$k.tap" "$out"/$k/*/*.log 2>/dev/null | sort -u
 	done
 } | tee "$out/summary.txt"
