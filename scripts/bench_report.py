@@ -426,7 +426,7 @@ def targets(B, cells_rows, order_rows, guest_rows, full_rows):
                     "; ".join(f"{c[3]}, {c[4]} vCPU: {rt:.1f}x fewer, throughput {th:.2f}x"
                               for rt, th, c in pairs)))
     else:
-        why = "the series kernel has no KVM_CAP_DIRTY_LOG_RING_WAIT (240)"
+        why = "the series kernel has no KVM_CAP_DIRTY_LOG_RING_WAIT (257)"
         if not any(s.get("kernel") == "series" and s.get("wmode") == "wait" for s in B.skips):
             why = "no exp=full wait-mode data for the series"
         out.append(("wait mode: >= 2x fewer userspace round trips than exit mode", None, why))

@@ -57,10 +57,10 @@
 
 /* The series' uAPI (wip/UAPI-spec.md); absent from the base's headers. */
 #ifndef KVM_CAP_DIRTY_LOG_RING_VM
-#define KVM_CAP_DIRTY_LOG_RING_VM	239
+#define KVM_CAP_DIRTY_LOG_RING_VM	256
 #endif
 #ifndef KVM_CAP_DIRTY_LOG_RING_WAIT
-#define KVM_CAP_DIRTY_LOG_RING_WAIT	240
+#define KVM_CAP_DIRTY_LOG_RING_WAIT	257
 #endif
 
 #define PAGE		4096ULL
