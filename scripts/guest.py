@@ -21,8 +21,10 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -100,6 +102,10 @@ def make_initramfs(dest):
 
 
 ACCEL = {"mt": "tcg,thread=multi", "st": "tcg,thread=single"}
+# Host-side hang detection (seconds): from QEMU's start to the guest's
+# first line, and beyond a test's own timeout.
+BOOT_SECONDS = 900
+HANG_GRACE = 180
 
 
 def boot(args, rundir, plan, accel):
@@ -134,13 +140,42 @@ def boot(args, rundir, plan, accel):
            "-virtfs", f"local,path={rundir},mount_tag=results,security_model=none,multidevs=remap"]
     console = os.path.join(rundir, "console.log")
     t0 = time.time()
+    # A guest whose kernel hangs cannot enforce its own per-test timeout:
+    # the host kills it once a test overruns its timeout by HANG_GRACE, or
+    # the guest makes no progress at all for as long (boot, between tests).
+    timeouts = {t["name"]: t["timeout"] for t in plan}
+    watch = {"deadline": t0 + BOOT_SECONDS, "what": "boot", "fired": False}
+
+    def watchdog(p):
+        while p.poll() is None:
+            if time.time() > watch["deadline"]:
+                watch["fired"] = True
+                sys.stdout.write(f"# kdr-host: {watch['what']} overran its time: "
+                                 "the guest hangs, killing it\n")
+                sys.stdout.flush()
+                p.send_signal(signal.SIGTERM)  # timeout(1) passes it to QEMU
+                try:
+                    p.wait(30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                return
+            time.sleep(1)
+
     with open(console, "w") as log:
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL)
+        threading.Thread(target=watchdog, args=(p,), daemon=True).start()
         for raw in p.stdout:
             line = raw.decode("utf-8", "replace")
             log.write(line)
             log.flush()
+            m = re.match(r"kdr: running (\S+)", line)
+            if m:
+                watch["what"] = f"test {m.group(1)}"
+                watch["deadline"] = time.time() + timeouts.get(m.group(1), 0) + HANG_GRACE
+            elif line.startswith("kdr: "):
+                watch["what"] = "the guest between tests"
+                watch["deadline"] = time.time() + HANG_GRACE
             if args.verbose or line.startswith("kdr: ") or REPORT_RE.search(line):
                 sys.stdout.write("  | " + line if not line.startswith("kdr: ") else "# " + line)
                 sys.stdout.flush()
