@@ -45,17 +45,10 @@ def rate(q, mode, secs):
 
 
 def one(kernel, initrd, ring, secs=2, rounds=2):
-    for suffix in (".qmp", ".serial"):
-        if os.path.exists(f"/tmp/src{suffix}"):
-            os.unlink(f"/tmp/src{suffix}")
     src, mem = migrate.qemu(kernel, initrd, ring, "src", [])
     try:
         q = migrate.qmp("/tmp/src.qmp")
-        t0 = time.time()
-        while "l2: round 4" not in open("/tmp/src.serial", errors="replace").read():
-            if time.time() - t0 > 600 or src.poll() is not None:
-                raise RuntimeError("the small guest did not start dirtying memory")
-            time.sleep(1)
+        migrate.wait_dirtying(src, "src")
         vnames = ["dirty_ring_pushes", "dirty_ring_full_exits"]
         for i in range(rounds):
             a, va = stats(q, "vcpu", vnames), stats(q, "vm", ["dirty_ring_entries_reset"])
@@ -70,17 +63,11 @@ def one(kernel, initrd, ring, secs=2, rounds=2):
                   f"of entries), ring-full exits {d['dirty_ring_full_exits']}, entries reset "
                   f"{reset}", flush=True)
     finally:
-        src.kill()
-        src.wait()
-        if os.path.exists(mem):
-            os.unlink(mem)
+        migrate.stop((src, mem))
 
 
 def main():
-    kernel, rings = sys.argv[1], [int(r) for r in sys.argv[2:]]
-    work = "/tmp/dirtyrate"
-    os.makedirs(work, exist_ok=True)
-    initrd = migrate.make_initrd(work)
+    kernel, rings, initrd = migrate.setup("/tmp/dirtyrate")
     for ring in rings:
         one(kernel, initrd, ring)
 

@@ -60,6 +60,10 @@ def make_initrd(work):
 
 
 def qemu(kernel, initrd, ring, name, extra):
+    """Start a QEMU named @name (its serial log and QMP socket in /tmp)."""
+    for suffix in (".qmp", ".serial"):
+        if os.path.exists(f"/tmp/{name}{suffix}"):
+            os.unlink(f"/tmp/{name}{suffix}")
     memfile = f"/dev/shm/{name}.ram"
     args = ["qemu-system-x86_64", "-accel", f"kvm,dirty-ring-size={ring}",
             "-cpu", "host", "-smp", "1", "-m", MEM, "-nodefaults", "-no-user-config",
@@ -72,22 +76,40 @@ def qemu(kernel, initrd, ring, name, extra):
     return subprocess.Popen(args), memfile
 
 
+def wait_dirtying(proc, name):
+    """Wait until the small guest of QEMU @name dirties memory; seconds taken."""
+    t0 = time.time()
+    while "l2: round 4" not in open(f"/tmp/{name}.serial", errors="replace").read():
+        if time.time() - t0 > 600 or proc.poll() is not None:
+            tail = open(f"/tmp/{name}.serial", errors="replace").read()[-2000:]
+            raise RuntimeError(f"the small guest did not start dirtying memory:\n{tail}")
+        time.sleep(1)
+    return time.time() - t0
+
+
+def stop(*qemus):
+    """Kill the (process, memory file) pairs qemu() returned; drop the files."""
+    for p, _ in qemus:
+        p.kill()
+        p.wait()
+    for _, m in qemus:
+        if os.path.exists(m):
+            os.unlink(m)
+
+
+def setup(work):
+    """Parse KERNEL RING_ENTRIES... from argv; build the small guest's initrd."""
+    kernel, rings = sys.argv[1], [int(r) for r in sys.argv[2:]]
+    os.makedirs(work, exist_ok=True)
+    return kernel, rings, make_initrd(work)
+
+
 def one(kernel, initrd, ring):
-    for n in ("src", "dst"):
-        for suffix in (".qmp", ".serial"):
-            if os.path.exists(f"/tmp/{n}{suffix}"):
-                os.unlink(f"/tmp/{n}{suffix}")
     src, src_mem = qemu(kernel, initrd, ring, "src", [])
     dst, dst_mem = qemu(kernel, initrd, ring, "dst", ["-S", "-incoming", "unix:/tmp/mig.sock"])
     try:
         s, d = qmp("/tmp/src.qmp"), qmp("/tmp/dst.qmp")
-        t0 = time.time()
-        while "l2: round 4" not in open("/tmp/src.serial", errors="replace").read():
-            if time.time() - t0 > 600 or src.poll() is not None:
-                tail = open("/tmp/src.serial", errors="replace").read()[-2000:]
-                raise RuntimeError(f"the small guest did not start dirtying memory:\n{tail}")
-            time.sleep(1)
-        boot = time.time() - t0
+        boot = wait_dirtying(src, "src")
         s("migrate-set-capabilities", capabilities=[{"capability": "events", "state": False}])
         s("migrate", uri="unix:/tmp/mig.sock")
         t1 = time.time()
@@ -134,19 +156,11 @@ def one(kernel, initrd, ring):
             print(f"  first differing pages: {[hex(p) for p in diff[:16]]}")
         return not diff
     finally:
-        for p in (src, dst):
-            p.kill()
-            p.wait()
-        for m in (src_mem, dst_mem):
-            if os.path.exists(m):
-                os.unlink(m)
+        stop((src, src_mem), (dst, dst_mem))
 
 
 def main():
-    kernel, rings = sys.argv[1], [int(r) for r in sys.argv[2:]]
-    work = "/tmp/migrate"
-    os.makedirs(work, exist_ok=True)
-    initrd = make_initrd(work)
+    kernel, rings, initrd = setup("/tmp/migrate")
     bad = [r for r in rings if not one(kernel, initrd, r)]
     if bad:
         print(f"FAIL: memory differs after migration with ring sizes {bad}")
