@@ -1,18 +1,29 @@
 #!/usr/bin/env python3
-"""Aggregate make bench's raw output into one table, the issue's targets,
+"""Aggregate make bench's raw output into one table, the issues' targets,
 CSV files and PNG plots.
 
 usage: bench_report.py RESULTS_DIR
 
-RESULTS_DIR/raw/boot<N>-<base|series>/<group>/*.log hold the lines
-dirty_bench printed ("kdrbench key=value ...").  Boots differ in speed, so
-every comparison is made within a boot first (ring cost / bitmap cost for
-the same cell and rounds of the same boot), then summarised across the
-boots of each kernel as the median and the spread (min-max).  Absolute
-times are context only.
+RESULTS_DIR/raw/<boot>/<group>/*.log hold the lines dirty_bench printed
+("kdrbench key=value ...").  Two figures, by the boot folder's name:
 
-Writes RESULTS_DIR/table.md (also printed), rounds.csv (every measured
-round), cells.csv (per boot and cell) and plots/*.png (gnuplot).
+  boot<N>-<base|series>    wall clock (multi-threaded TCG, host time).
+                           Boots differ in speed, so every comparison is
+                           made within a boot first (ring cost / bitmap
+                           cost for the same cell and rounds of the same
+                           boot), then summarised across the boots of each
+                           kernel as the median and the spread (min-max).
+                           Absolute times are context only.
+  icount<N>-<base|series>  instruction count (-icount shift=0,sleep=off:
+                           1 ns of guest time = 1 instruction).  The same
+                           tables; absolute costs are repeatable, so they
+                           compare across boots and kernels.  Two or more
+                           boots of a kernel give the A/A check; issue 14's
+                           targets are judged on these.
+
+Either kind may be absent.  Writes RESULTS_DIR/table.md (also printed),
+rounds.csv (every measured round), cells.csv (per boot and cell, both with
+a mode column) and plots/*.png (gnuplot; icount_*.png for the icount boots).
 """
 import csv
 import os
@@ -23,9 +34,13 @@ import subprocess
 import sys
 
 KERNELS = ("base", "series")
-BOOT_RE = re.compile(r"^boot(\d+)-(base|series)$")
+MODES = ("icount", "wall")
+BOOT_RE = {"wall": re.compile(r"^boot(\d+)-(base|series)$"),
+           "icount": re.compile(r"^icount(\d+)-(base|series)$")}
+MODE_NAME = {"wall": "wall clock", "icount": "instruction count (icount)"}
 CELL_KEYS = ("exp", "slot_mib", "pct", "order", "vcpus")
 GUEST = "wall_ns_pp"    # guest dirtying cost per page (one L1 CPU: wall = work)
+BITMAP = ("bitmap", "na", "na")
 
 
 def num(v):
@@ -40,12 +55,13 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
-def parse(root):
-    """Return (rounds, infos, skips).  rounds: dicts with kernel, boot."""
+def parse(root, mode):
+    """Return (rounds, infos, skips) of the boots of one mode.  rounds:
+    dicts with kernel, boot, mode."""
     rounds, infos, skips = [], {}, []
     rawdir = os.path.join(root, "raw")
     for boot in sorted(os.listdir(rawdir)):
-        m = BOOT_RE.match(boot)
+        m = BOOT_RE[mode].match(boot)
         if not m:
             continue
         n, kernel = int(m.group(1)), m.group(2)
@@ -59,7 +75,7 @@ def parse(root):
                     kv = dict(p.split("=", 1) for p in line.split()[1:] if "=" in p)
                     if "kernel" in kv:      # the info line's uname -r
                         kv["release"] = kv.pop("kernel")
-                    kv.update(kernel=kernel, boot=n, test=f[:-4])
+                    kv.update(kernel=kernel, boot=n, test=f[:-4], mode=mode)
                     kind = kv.get("kind", "round")
                     if kind == "info":
                         infos.setdefault((kernel, n), []).append(kv)
@@ -125,9 +141,11 @@ def pctfmt(p):
 
 
 class Bench:
-    def __init__(self, root):
+    def __init__(self, root, mode):
         self.root = root
-        self.rounds, self.infos, self.skips = parse(root)
+        self.mode = mode
+        self.icount = mode == "icount"
+        self.rounds, self.infos, self.skips = parse(root, mode)
         self.pb = per_boot(self.rounds)
         self.boots = {k: sorted({b for (kk, b, _, _) in self.pb if kk == k}) for k in KERNELS}
 
@@ -164,19 +182,27 @@ class Bench:
 
 
 def collect_table(B, lines, cells_rows):
+    if B.icount:
+        about = ("ns/page: collection instructions per dirtied page (1 ns = 1 instruction), "
+                 "medians over boots; repeatable, so they compare across boots and kernels: "
+                 "ring series/base is the series' ring ns/page over the base's.")
+    else:
+        about = ("ns/page: collection time per dirtied page, medians over boots (context "
+                 "only: boots differ in speed).")
     lines += [
         "## Collection cost: ring (harvest + `KVM_RESET_DIRTY_RINGS`) / bitmap "
         "(`KVM_GET_DIRTY_LOG` + `KVM_CLEAR_DIRTY_LOG`)",
         "",
         "Per cell: the ratio of the two in the same boot (median of the measured rounds), "
         "then the median (min–max) over the boots of each kernel.  series/base is the "
-        "series' median ratio over the base's.  ns/page: collection time per dirtied "
-        "page, medians over boots (context only: boots differ in speed).",
+        "series' median ratio over the base's.  " + about,
         "",
         "| slot | dirty | order | vCPUs | pages | base ring/bitmap | series ring/bitmap "
         "| series/base | base ring ns/page (harvest+reset) | series ring ns/page "
-        "(harvest+reset) | bitmap ns/page base / series |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "(harvest+reset) | bitmap ns/page base / series |"
+        + (" ring ns/page series/base |" if B.icount else ""),
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        + (" ---: |" if B.icount else ""),
     ]
     for cell in B.cells("collect"):
         _, mib, pct, order, vcpus = cell
@@ -198,6 +224,9 @@ def collect_table(B, lines, cells_rows):
                 break
         sb = (res["series"]["ratio"][0] / res["base"]["ratio"][0]
               if res["series"]["ratio"] and res["base"]["ratio"] else None)
+        # ring ns/page, series over base: only icount makes it meaningful
+        rsb = (res["series"]["ring"][0] / res["base"]["ring"][0]
+               if res["series"]["ring"] and res["base"]["ring"] else None)
 
         def ringtxt(r):
             if not r["ring"]:
@@ -211,8 +240,10 @@ def collect_table(B, lines, cells_rows):
             f"| {fmt(res['base']['ratio'])} | {fmt(res['series']['ratio'])} | {fmt1(sb)} "
             f"| {ringtxt(res['base'])} | {ringtxt(res['series'])} "
             f"| {fmt1(res['base']['bitmap'] and res['base']['bitmap'][0], 0)} / "
-            f"{fmt1(res['series']['bitmap'] and res['series']['bitmap'][0], 0)} |")
-        cells_rows.append(dict(cell=cell, pages=pages, res=res, series_over_base=sb))
+            f"{fmt1(res['series']['bitmap'] and res['series']['bitmap'][0], 0)} |"
+            + (f" {fmt1(rsb, 3)} |" if B.icount else ""))
+        cells_rows.append(dict(cell=cell, pages=pages, res=res, series_over_base=sb,
+                               ring_series_over_base=rsb))
     lines.append("")
 
 
@@ -251,8 +282,9 @@ def order_table(B, lines, order_rows):
 
 def guest_table(B, lines, guest_rows):
     lines += [
-        "## Guest dirtying cost (ns per dirtied page: the round's wall time until "
-        "the last vCPU is done, over the pages)",
+        "## Guest dirtying cost (ns per dirtied page: the round's "
+        + ("instruction count" if B.icount else "wall time")
+        + " until the last vCPU is done, over the pages)",
         "",
         "The guest has one CPU, so with several vCPUs this is their summed cost.  "
         "Medians over boots.  ring/bitmap: the ring's guest cost over the bitmap's "
@@ -291,7 +323,9 @@ def full_table(B, lines, full_rows):
         "`dirty_ring_waits` (vCPU stat, where the kernel has it), time lost to "
         "ring-full (exit mode: vCPU out of `KVM_RUN` waiting for the reset; wait "
         "mode: collector's wake-to-reset time) and guest throughput (dirtied pages "
-        "per second of the round).  Medians over rounds, then over boots.",
+        "per second of the round).  Medians over rounds, then over boots."
+        + ("  icount: ms are million instructions, pages/s per 10^9 instructions."
+           if B.icount else ""),
         "",
         "| kernel | mode | slot | dirty | order | vCPUs | ring | KVM_RUN returns "
         "| ring-full exits | waits | lost ms | pages/s |",
@@ -328,11 +362,164 @@ def full_table(B, lines, full_rows):
     lines.append("")
 
 
+def verdict(ok):
+    return {True: "**met**", False: "**not met**", None: "not measurable"}[ok]
+
+
+def cellname(c):
+    """A collect cell (exp, mib, pct, order, vcpus) for a verdict line."""
+    return f"{size(c[1])}, {pctfmt(c[2])}, {c[3]}, {c[4]} vCPU"
+
+
+def wait_target(B, full_rows):
+    """Issue 9's wait-mode target: (target, ok, figures)."""
+    pairs = []
+    for r in full_rows:
+        if r["kernel"] != "series" or r["mode"] != "wait":
+            continue
+        e = [x for x in full_rows if x["kernel"] == "series" and x["mode"] == "exit"
+             and x["cell"] == r["cell"]]
+        if e and r["res"]["runs"] and e[0]["res"]["runs"] and r["res"]["thr"] and e[0]["res"]["thr"]:
+            pairs.append((e[0]["res"]["runs"][0] / r["res"]["runs"][0],
+                          r["res"]["thr"][0] / e[0]["res"]["thr"][0], r["cell"]))
+    if pairs:
+        ok = all(rt >= 2 and th >= 0.95 for rt, th, _ in pairs)
+        return ("wait mode: >= 2x fewer userspace round trips than exit mode at equal "
+                "guest throughput (wait/exit pages/s >= 0.95)", ok,
+                "; ".join(f"{c[3]}, {c[4]} vCPU: {rt:.1f}x fewer, throughput {th:.2f}x"
+                          for rt, th, c in pairs))
+    why = "the series kernel has no KVM_CAP_DIRTY_LOG_RING_WAIT (257)"
+    if not any(s.get("kernel") == "series" and s.get("wmode") == "wait" for s in B.skips):
+        why = "no exp=full wait-mode data for the series"
+    return ("wait mode: >= 2x fewer userspace round trips than exit mode", None, why)
+
+
+def every_cell(title, vals, bound, name, base=None):
+    """A target that every cell must meet: vals is [(value, cell)], judged
+    value <= bound; name formats a cell.  Returns (target, ok, figures)."""
+    if not vals:
+        return (title, None, "no data" + ("" if base is None else " for both kernels"))
+    w = max(vals, key=lambda x: x[0])
+    miss = sum(1 for v, _ in vals if v > bound)
+    txt = (f"worst {w[0]:.3f} ({name(w[1])}); {miss} of {len(vals)} cells above {bound:g}; "
+           f"median {statistics.median(v for v, _ in vals):.3f}")
+    if base:
+        txt += f"; {base}"
+    return (title, miss == 0, txt)
+
+
+def targets14(B, cells_rows, order_rows, guest_rows, full_rows):
+    """Issue 14's targets, judged on the icount boots (B.mode == "icount"):
+    per cell the median over the icount boots of each kernel."""
+    out = []
+    # 1. series ring/bitmap <= 1.2 in every collect cell (same boot)
+    vals = [(r["res"]["series"]["ratio"][0], r["cell"]) for r in cells_rows
+            if r["res"]["series"]["ratio"]]
+    bvals = [r["res"]["base"]["ratio"][0] for r in cells_rows if r["res"]["base"]["ratio"]]
+    out.append(every_cell("series ring/bitmap <= 1.2 in every cell of the collect matrix "
+                          "(same boot)", vals, 1.2, cellname,
+                          f"base: up to {max(bvals):.3f}" if bvals else None))
+    # 2. series: random / sequential <= 1.3 per slot, dirty %, vCPUs
+    vals = [(r["res"]["series"][0], r["key"]) for r in order_rows if r["res"]["series"]]
+    bvals = [r["res"]["base"][0] for r in order_rows if r["res"]["base"]]
+    out.append(every_cell("series ring: random / sequential ns/page <= 1.3 (per slot, dirty %, "
+                          "vCPUs)", vals, 1.3,
+                          lambda k: f"{size(k[0])}, {pctfmt(k[1])}, {k[2]} vCPU",
+                          f"base: {min(bvals):.3f}–{max(bvals):.3f}" if bvals else None))
+    # 3. sparse: 4 GiB, 0.1 %, random, 1 vCPU: ring <= 0.7x GET+CLEAR
+    title = "4 GiB slot, 0.1 % dirty, random, 1 vCPU: series ring <= 0.7x GET+CLEAR"
+    sp = [r for r in cells_rows if r["cell"][1:] == (4096, 0.1, "rand", 1)]
+    if sp and sp[0]["res"]["series"]["ratio"]:
+        r = sp[0]["res"]
+        out.append((title, r["series"]["ratio"][0] <= 0.7,
+                    f"series {fmt(r['series']['ratio'], 3)}, base {fmt(r['base']['ratio'], 3)}"))
+    else:
+        out.append((title, None, "no 4 GiB 0.1 % random 1-vCPU cell for the series"))
+    # 4. series ring ns/page <= 1.0x the base's ring ns/page in every cell
+    vals = [(r["ring_series_over_base"], r["cell"]) for r in cells_rows
+            if r["ring_series_over_base"] is not None]
+    out.append(every_cell("series collection cost per page <= 1.0x the base's ring in every "
+                          "cell (ring ns/page, series/base)", vals, 1.0, cellname, base=""))
+    # 5. guest dirtying: series ring <= 1.02x base ring, each normalised by
+    # the bitmap's guest cost in its boot, every cell
+    vals = [(r["rel"]["series"][0] / r["rel"]["base"][0], r["cell"]) for r in guest_rows
+            if r["rel"]["series"] and r["rel"]["base"]]
+    out.append(every_cell("guest dirtying cost with the series' ring <= 1.02x the base's ring "
+                          "in every cell (each ring/bitmap in its boot)", vals, 1.02, cellname,
+                          base=""))
+    # 6. wait mode keeps its round-trip win (issue 9's target)
+    out.append(wait_target(B, full_rows))
+    return [(t, verdict(ok), fig) for t, ok, fig in out]
+
+
+def aa_section(B, lines):
+    """A/A: the same kernel booted twice or more under icount should give
+    the same figures.  Per cell, the spread (max - min) / median over the
+    boots of a kernel of the ring's and the bitmap's collection ns/page and
+    of the ring's guest ns/page."""
+    lines += ["## A/A check (icount): the same kernel, booted again", ""]
+    kernels = [k for k in KERNELS if len(B.boots[k]) >= 2]
+    if not kernels:
+        lines += ["Fewer than two icount boots of either kernel: no A/A check "
+                  "(ICOUNT_BOOTS=\"base series series\" gives one).", ""]
+        return
+    lines += ["Per cell: (max − min) / median over the icount boots of a kernel, of the "
+              "collection cost per dirtied page (ring: harvest + reset; bitmap: GET + CLEAR) "
+              "and of the guest's dirtying cost with the ring.  Targets whose figure lies "
+              "closer to its bound than this spread are within noise.", ""]
+    summary = []
+    for k in kernels:
+        boots = B.boots[k]
+        lines += [f"### {k}: icount boots {', '.join(map(str, boots))}", "",
+                  "| slot | dirty | order | vCPUs | ring ns/page per boot | ring | bitmap "
+                  "| guest (ring) |", "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+        worst = {"ring": None, "bitmap": None, "guest": None}
+
+        def spread(vals):
+            vals = [v for v in vals if v is not None]
+            if len(vals) < 2 or not statistics.median(vals):
+                return None
+            return (max(vals) - min(vals)) / statistics.median(vals)
+        for cell in B.cells("collect"):
+            rvm = B.ring_vm(k, cell)
+            ring = [B.ns_pp(k, cell, b, rvm) for b in boots]
+            sp = dict(ring=spread(ring),
+                      bitmap=spread([B.ns_pp(k, cell, b, BITMAP) for b in boots]),
+                      guest=spread([B.metric(k, b, cell, rvm, GUEST) for b in boots]))
+            for w, v in sp.items():
+                if v is not None and (worst[w] is None or v > worst[w][0]):
+                    worst[w] = (v, cell)
+            lines.append(f"| {size(cell[1])} | {pctfmt(cell[2])} | {cell[3]} | {cell[4]} | "
+                         + " / ".join(fmt1(v, 0) for v in ring) + " | "
+                         + " | ".join("–" if v is None else f"{100 * v:.2f} %"
+                                      for v in sp.values()) + " |")
+        lines.append("")
+        full = []
+        for cell in B.cells("full"):
+            for mode in ("exit", "wait"):
+                vm = B.ring_vm(k, cell, mode)
+                if not vm:
+                    continue
+                runs = [B.metric(k, b, cell, vm, "runs") for b in boots]
+                thr = [B.metric(k, b, cell, vm, "pages") / B.metric(k, b, cell, vm, "wall_ns") * 1e9
+                       if B.metric(k, b, cell, vm, "wall_ns") else None for b in boots]
+                full.append(f"| {mode} | {size(cell[1])} | {pctfmt(cell[2])} | {cell[3]} | {cell[4]} | "
+                            + " / ".join(fmt1(v, 0) for v in runs) + " | "
+                            + ("–" if spread(thr) is None else f"{100 * spread(thr):.2f} %")
+                            + " |")
+        if full:
+            lines += ["Ring full (exp=full): `KVM_RUN` returns per round in each boot, "
+                      "spread of the guest's pages/s.", "",
+                      "| mode | slot | dirty | order | vCPUs | KVM_RUN returns per boot | pages/s |",
+                      "| --- | --- | --- | --- | ---: | ---: | ---: |"] + full + [""]
+        for w, v in worst.items():
+            if v:
+                summary.append(f"{k} {w}: max {100 * v[0]:.2f} % ({cellname(v[1])})")
+    lines += ["**A/A, largest spread over the cells:** " + "; ".join(summary), ""]
+
+
 def targets(B, cells_rows, order_rows, guest_rows, full_rows):
     out = []
-
-    def verdict(ok):
-        return {True: "**met**", False: "**not met**", None: "not measurable"}[ok]
 
     # 1. series vs base, ring/bitmap ratio at 10 % and 100 %
     worst = {"rand": None, "seq": None}
@@ -410,58 +597,48 @@ def targets(B, cells_rows, order_rows, guest_rows, full_rows):
                     None, "no data for both kernels"))
 
     # 6. wait mode: >= 2x fewer round trips than exit mode, equal throughput
-    pairs = []
-    for r in full_rows:
-        if r["kernel"] != "series" or r["mode"] != "wait":
-            continue
-        e = [x for x in full_rows if x["kernel"] == "series" and x["mode"] == "exit"
-             and x["cell"] == r["cell"]]
-        if e and r["res"]["runs"] and e[0]["res"]["runs"] and r["res"]["thr"] and e[0]["res"]["thr"]:
-            pairs.append((e[0]["res"]["runs"][0] / r["res"]["runs"][0],
-                          r["res"]["thr"][0] / e[0]["res"]["thr"][0], r["cell"]))
-    if pairs:
-        ok = all(rt >= 2 and th >= 0.95 for rt, th, _ in pairs)
-        out.append(("wait mode: >= 2x fewer userspace round trips than exit mode at equal "
-                    "guest throughput (wait/exit pages/s >= 0.95)", ok,
-                    "; ".join(f"{c[3]}, {c[4]} vCPU: {rt:.1f}x fewer, throughput {th:.2f}x"
-                              for rt, th, c in pairs)))
-    else:
-        why = "the series kernel has no KVM_CAP_DIRTY_LOG_RING_WAIT (257)"
-        if not any(s.get("kernel") == "series" and s.get("wmode") == "wait" for s in B.skips):
-            why = "no exp=full wait-mode data for the series"
-        out.append(("wait mode: >= 2x fewer userspace round trips than exit mode", None, why))
+    out.append(wait_target(B, full_rows))
     return [(t, verdict(ok), fig) for t, ok, fig in out]
 
 
-def write_csvs(B, root):
-    keys = sorted({k for r in B.rounds for k in r})
-    first = ["kernel", "boot", "test", "exp", "track", "wmode", "slot_mib", "pct", "order",
-             "vcpus", "ring", "round"]
+def write_csvs(benches, root):
+    keys = sorted({k for B in benches for r in B.rounds for k in r})
+    first = ["mode", "kernel", "boot", "test", "exp", "track", "wmode", "slot_mib", "pct",
+             "order", "vcpus", "ring", "round"]
     cols = first + [k for k in keys if k not in first]
     with open(os.path.join(root, "rounds.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, cols, extrasaction="ignore")
         w.writeheader()
-        for r in B.rounds:
-            w.writerow(r)
+        for B in benches:
+            for r in B.rounds:
+                w.writerow(r)
     mcols = ["pages", "wall_ns", "run_ns", "wall_ns_pp", "guest_ns_pp", "runs", "full_exits", "full_ns",
              "wait_ns", "waits", "collections", "entries", "harvest_ns", "reset_ns",
              "get_ns", "clear_ns", "collect_ns", "collect_ns_pp", "n_rounds"]
     with open(os.path.join(root, "cells.csv"), "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["kernel", "boot", *CELL_KEYS, "track", "wmode", "ring", *mcols])
-        for (k, b, c, vm), m in sorted(B.pb.items(), key=lambda x: (x[0][0], x[0][1], x[0][2], x[0][3])):
-            w.writerow([k, b, *c, *vm, *[m.get(x, "") for x in mcols]])
+        w.writerow(["mode", "kernel", "boot", *CELL_KEYS, "track", "wmode", "ring", *mcols])
+        for B in benches:
+            for (k, b, c, vm), m in sorted(B.pb.items(),
+                                           key=lambda x: (x[0][0], x[0][1], x[0][2], x[0][3])):
+                w.writerow([B.mode, k, b, *c, *vm, *[m.get(x, "") for x in mcols]])
 
 
 def plots(B, root, cells_rows, guest_rows, full_rows):
+    """PNG plots of one mode's tables: plots/<name>.png for the wall-clock
+    boots, plots/icount_<name>.png for the icount boots."""
     gp = shutil.which("gnuplot")
     if not gp:
         return "gnuplot is not installed (make deps): no plots"
     pdir = os.path.join(root, "plots")
     os.makedirs(pdir, exist_ok=True)
     made = []
+    prefix = "icount_" if B.icount else ""
+    tag = " [icount]" if B.icount else ""
 
     def run(name, script, data):
+        name = prefix + name
+        script = script.replace("TAG", tag)
         dat = os.path.join(pdir, name + ".dat")
         with open(dat, "w") as f:
             f.write(data)
@@ -487,7 +664,7 @@ def plots(B, root, cells_rows, guest_rows, full_rows):
         rows.append(f'{i} "{label}" ' + " ".join(str(v) for v in vals))
     if rows:
         run("ratio", head.format(w=max(900, 28 * len(rows)), h=560) +
-            "set title 'Collection cost, ring / bitmap (same boot), median and min-max over boots'\n"
+            "set title 'Collection cost, ring / bitmap (same boot), median and min-max over bootsTAG'\n"
             "set ylabel 'ring / bitmap'\nset logscale y\nset xtics rotate by -60 font ',8'\n"
             f"set xrange [-1:{len(rows)}]\n"
             "plot 'DATA' u ($1-0.15):3:4:5:xtic(2) w yerrorbars pt 7 lc rgb '#c0392b' t 'base (upstream ring)', "
@@ -525,7 +702,7 @@ def plots(B, root, cells_rows, guest_rows, full_rows):
             "set key top right font ',8'\nset logscale xy\nset xlabel 'dirtied, % of the slot'\n"
             "set ylabel 'ns per dirtied page'\nset xrange [0.07:150]\n"
             f"set multiplot layout 1,{len(panels)} title 'Collection cost per dirtied page, "
-            "1 vCPU (median over boots)'\n" + "".join(panels) + "unset multiplot\n",
+            "1 vCPU (median over boots)TAG'\n" + "".join(panels) + "unset multiplot\n",
             "\n\n\n".join(blocks) + "\n")
 
     # 3. guest dirtying cost per page, ring/bitmap per cell
@@ -540,7 +717,7 @@ def plots(B, root, cells_rows, guest_rows, full_rows):
         rows.append(f'{i} "{label}" ' + " ".join(str(v) for v in vals))
     if rows:
         run("guest_cost", head.format(w=max(900, 28 * len(rows)), h=520) +
-            "set title 'Guest dirtying cost, ring / bitmap (same boot), median and min-max over boots'\n"
+            "set title 'Guest dirtying cost, ring / bitmap (same boot), median and min-max over bootsTAG'\n"
             "set ylabel 'ring guest ns/page / bitmap guest ns/page'\n"
             "set xtics rotate by -60 font ',8'\n"
             f"set xrange [-1:{len(rows)}]\n"
@@ -559,57 +736,104 @@ def plots(B, root, cells_rows, guest_rows, full_rows):
         rows.append(f'{len(rows)} "{r["kernel"]} {r["mode"]} {order} {vcpus}v" {t[0]} {t[1]} {t[2]}')
     if rows:
         run("ring_full", head.format(w=900, h=500) +
-            "set title 'Ring full (1024-entry ring): userspace round trips (KVM_RUN returns) per round'\n"
+            "set title 'Ring full (1024-entry ring): userspace round trips (KVM_RUN returns) per roundTAG'\n"
             "set ylabel 'KVM_RUN returns per round'\nset yrange [0:*]\nset style fill solid 0.6\n"
             "set boxwidth 0.6\nset xtics rotate by -30\n"
             f"set xrange [-1:{len(rows)}]\n"
             "plot 'DATA' u 1:3:xtic(2) w boxes lc rgb '#2471a3' notitle, "
             "'' u 1:3:4:5 w yerrorbars pt 0 lc rgb 'black' notitle\n",
             "\n".join(rows) + "\n")
-    return "plots: " + ", ".join(f"[{m}](plots/{m})" for m in made) if made else "no plots made"
+    return ", ".join(f"[{m}](plots/{m})" for m in made)
 
 
-def main():
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    root = sys.argv[1]
-    B = Bench(root)
-    if not B.rounds:
-        sys.exit(f"{root}: no kdrbench rounds found under raw/")
-    lines = ["# make bench results", ""]
-    cmd = os.path.join(root, "command.txt")
-    if os.path.exists(cmd):
-        lines += ["```"] + open(cmd).read().rstrip().splitlines() + ["```", ""]
-    for k in KERNELS:
-        inf = [i for (kk, _), l in sorted(B.infos.items()) if kk == k for i in l[:1]]
-        if inf:
-            i = inf[0]
-            lines.append(f"- {k}: boots {', '.join(map(str, B.boots[k])) or 'none'}; kernel "
-                         f"{i.get('release')}, ring {i.get('ring_cap')} (max {i.get('ring_max_bytes')} B), "
-                         f"per-VM ring cap {i.get('vm_ring')}, wait cap {i.get('wait')}")
-    skipped = sorted({(s["kernel"], s.get("exp"), s.get("track"), s.get("wmode", ""), s.get("reason"))
-                      for s in B.skips})
-    for k, exp, track, wmode, reason in skipped:
-        lines.append(f"- skipped on {k}: exp={exp} {track} {wmode} ({reason})")
-    lines.append("")
-
+def tables(B):
+    """The four tables of one mode: (body lines, cells, order, guest, full rows)."""
     cells_rows, order_rows, guest_rows, full_rows = [], [], [], []
     body = []
     collect_table(B, body, cells_rows)
     order_table(B, body, order_rows)
     guest_table(B, body, guest_rows)
     full_table(B, body, full_rows)
+    # one level down: they sit under the mode's own heading
+    body = ["#" + line if line.startswith("## ") else line for line in body]
+    return body, cells_rows, order_rows, guest_rows, full_rows
 
-    lines += ["## Targets (issue 9)", "", "| target | verdict | measured |", "| --- | --- | --- |"]
-    for t, v, fig in targets(B, cells_rows, order_rows, guest_rows, full_rows):
-        lines.append(f"| {t} | {v} | {fig} |")
+
+def target_table(rows):
+    out = ["| target | verdict | measured |", "| --- | --- | --- |"]
+    out += [f"| {t} | {v} | {fig} |" for t, v, fig in rows]
+    return out + [""]
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    root = sys.argv[1]
+    benches = [Bench(root, mode) for mode in MODES]
+    benches = [B for B in benches if B.rounds]
+    if not benches:
+        sys.exit(f"{root}: no kdrbench rounds found under raw/")
+    by = {B.mode: B for B in benches}
+    lines = ["# make bench results", ""]
+    cmd = os.path.join(root, "command.txt")
+    if os.path.exists(cmd):
+        lines += ["```"] + open(cmd).read().rstrip().splitlines() + ["```", ""]
+    for B in benches:
+        for k in KERNELS:
+            inf = [i for (kk, _), l in sorted(B.infos.items()) if kk == k for i in l[:1]]
+            if inf:
+                i = inf[0]
+                lines.append(f"- {k}, {B.mode} boots {', '.join(map(str, B.boots[k])) or 'none'}: "
+                             f"kernel {i.get('release')}, ring {i.get('ring_cap')} "
+                             f"(max {i.get('ring_max_bytes')} B), per-VM ring cap "
+                             f"{i.get('vm_ring')}, wait cap {i.get('wait')}")
+    skipped = sorted({(s["kernel"], s.get("exp"), s.get("track"), s.get("wmode", ""), s.get("reason"))
+                      for B in benches for s in B.skips})
+    for k, exp, track, wmode, reason in skipped:
+        lines.append(f"- skipped on {k}: exp={exp} {track} {wmode} ({reason})")
     lines.append("")
-    lines += body
-    write_csvs(B, root)
-    lines.append(plots(B, root, cells_rows, guest_rows, full_rows))
+
+    made = {B.mode: tables(B) for B in benches}
+    lines += ["## Targets (issue 14), judged on the icount boots", ""]
+    if "icount" in by:
+        B = by["icount"]
+        lines += ["Instruction counts (`-icount shift=0,sleep=off`): per cell the median over "
+                  "the icount boots of each kernel (series: " +
+                  ", ".join(map(str, B.boots["series"])) + "; base: " +
+                  (", ".join(map(str, B.boots["base"])) or "none") + ").  Every-cell "
+                  "targets give the worst cell, how many cells miss and the median.", ""]
+        lines += target_table(targets14(B, *made["icount"][1:]))
+        aa_section(B, lines)
+    else:
+        lines += ["No icount boots (raw/icount<N>-<kernel>/): not judged.", ""]
+    lines += ["## Targets (issue 9), judged on the wall-clock boots", ""]
+    if "wall" in by:
+        lines += target_table(targets(by["wall"], *made["wall"][1:]))
+    else:
+        lines += ["No wall-clock boots (raw/boot<N>-<kernel>/): not judged.", ""]
+
+    plotted = []
+    for B in benches:
+        lines += [f"## Figures: {MODE_NAME[B.mode]}", ""]
+        if B.icount:
+            lines += ["Guest time is an instruction count: 1 ns = 1 instruction executed by "
+                      "the L1 guest (its kernel and dirty_bench, and the L2 guest code it "
+                      "runs).  Work QEMU does outside guest instructions (the emulated "
+                      "nested SVM world switches, its softmmu) costs no guest time, so these "
+                      "figures weigh code paths by instructions, not by host time.", ""]
+        else:
+            lines += ["Host time under multi-threaded TCG; boots differ in speed by up to "
+                      "+-50 %, so only ratios within a boot compare.", ""]
+        lines += made[B.mode][0]
+        p = plots(B, root, made[B.mode][1], made[B.mode][3], made[B.mode][4])
+        if p:
+            plotted.append(p)
+    write_csvs(benches, root)
+    lines.append("plots: " + ", ".join(plotted) if plotted else "no plots made")
     lines.append("")
-    lines.append("Raw data: `raw/boot<N>-<kernel>/` (dirty_bench output per plan test), "
-                 "`rounds.csv` (every measured round), `cells.csv` (medians per boot and cell).")
+    lines.append("Raw data: `raw/icount<N>-<kernel>/` (icount) and `raw/boot<N>-<kernel>/` "
+                 "(wall clock), dirty_bench output per plan test; `rounds.csv` (every measured "
+                 "round), `cells.csv` (medians per boot and cell), both with a mode column.")
     text = "\n".join(lines) + "\n"
     with open(os.path.join(root, "table.md"), "w") as f:
         f.write(text)

@@ -16,6 +16,17 @@ Tests run in one boot per boot group, in plan order: "@st" puts a test in a
 boot with single-threaded TCG (-accel tcg,thread=single), for workloads
 that multi-threaded TCG's emulation of nested SVM does not survive (see
 README); the default group uses multi-threaded TCG.
+
+--icount boots every group with single-threaded TCG and
+"-icount shift=0,sleep=off" on one CPU: the guest's clocks then count
+executed instructions (1 ns per instruction) and idle time is skipped, so
+every time the guest reads is repeatable from boot to boot (make bench).
+The plan's timeouts are enforced inside the guest (guest/run-plan.sh runs
+each test under timeout(1)), so under --icount they count guest time
+(instructions, plus idle time skipped at once): a fault-heavy test runs
+10-20x more host seconds than guest seconds.  --timeout and the hang
+watchdog stay host wall-clock, the watchdog's per-test deadline stretched
+by --icount-host-factor, so it is what bounds a runaway test there.
 """
 import argparse
 import os
@@ -102,6 +113,10 @@ def make_initramfs(dest):
 
 
 ACCEL = {"mt": "tcg,thread=multi", "st": "tcg,thread=single"}
+# --icount: one instruction is one ns of guest time, idle time skipped.
+# icount needs single-threaded TCG (QEMU refuses it with thread=multi).
+ICOUNT_ACCEL = "tcg,thread=single"
+ICOUNT_ARGS = ["-icount", "shift=0,sleep=off"]
 # Host-side hang detection (seconds): from QEMU's start to the guest's
 # first line, and beyond a test's own timeout.
 BOOT_SECONDS = 900
@@ -132,6 +147,7 @@ def boot(args, rundir, plan, accel):
               f"kdr.run={runner} {args.append}")
     cmd = ["timeout", "-k", "10", str(args.timeout),
            "qemu-system-x86_64", "-M", "q35", "-accel", accel,
+           *(ICOUNT_ARGS if args.icount else []),
            "-cpu", args.cpu, "-smp", str(args.smp), "-m", args.mem,
            "-display", "none", "-monitor", "none", "-serial", "stdio",
            "-no-reboot", "-kernel", args.kernel, "-initrd", initrd,
@@ -143,8 +159,13 @@ def boot(args, rundir, plan, accel):
     # A guest whose kernel hangs cannot enforce its own per-test timeout:
     # the host kills it once a test overruns its timeout by HANG_GRACE, or
     # the guest makes no progress at all for as long (boot, between tests).
-    timeouts = {t["name"]: t["timeout"] for t in plan}
+    # Under --icount the guest's timeout counts guest time, which mostly
+    # runs slower than host seconds: the test's timeout is stretched by
+    # --icount-host-factor first (the grace stays host seconds).
+    scale = args.icount_host_factor if args.icount else 1.0
+    timeouts = {t["name"]: t["timeout"] * scale for t in plan}
     watch = {"deadline": t0 + BOOT_SECONDS, "what": "boot", "fired": False}
+    host_secs, started = {}, {}     # per test, host wall clock
 
     def watchdog(p):
         while p.poll() is None:
@@ -173,14 +194,18 @@ def boot(args, rundir, plan, accel):
             if m:
                 watch["what"] = f"test {m.group(1)}"
                 watch["deadline"] = time.time() + timeouts.get(m.group(1), 0) + HANG_GRACE
+                started[m.group(1)] = time.time()
             elif line.startswith("kdr: "):
+                m = re.match(r"kdr: done (\S+)", line)
+                if m and m.group(1) in started:
+                    host_secs[m.group(1)] = time.time() - started[m.group(1)]
                 watch["what"] = "the guest between tests"
                 watch["deadline"] = time.time() + HANG_GRACE
             if args.verbose or line.startswith("kdr: ") or REPORT_RE.search(line):
                 sys.stdout.write("  | " + line if not line.startswith("kdr: ") else "# " + line)
                 sys.stdout.flush()
         rc = p.wait()
-    return rc, time.time() - t0, console
+    return rc, time.time() - t0, console, host_secs
 
 
 def main():
@@ -190,7 +215,14 @@ def main():
     ap.add_argument("--plan", required=True)
     ap.add_argument("--rundir", required=True)
     ap.add_argument("--timeout", type=int, default=3000, help="whole guest run, seconds")
-    ap.add_argument("--smp", type=int, default=2)
+    ap.add_argument("--smp", type=int, default=None,
+                    help="guest CPUs (default 2; 1 with --icount, which allows no other)")
+    ap.add_argument("--icount", action="store_true",
+                    help="single-threaded TCG with -icount shift=0,sleep=off: guest time "
+                    "is an instruction count (1 ns = 1 instruction), repeatable across boots")
+    ap.add_argument("--icount-host-factor", type=float, default=2.0,
+                    help="with --icount: host seconds the hang watchdog allows per second "
+                    "of a test's (guest-time) timeout (default 2)")
     ap.add_argument("--cpu", default="EPYC,+svm,+npt")
     ap.add_argument("--mem", default="4G")
     ap.add_argument("--append", default="")
@@ -200,6 +232,11 @@ def main():
                     "name<TAB>ok|fail|skip<TAB>detail per line")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the whole console")
     args = ap.parse_args()
+    if args.smp is None:
+        args.smp = 1 if args.icount else 2
+    if args.icount and args.smp != 1:
+        ap.error("--icount needs one guest CPU (--smp 1): icount runs single-threaded "
+                 "TCG, and with several CPUs their round-robin order would shape guest time")
 
     plan = read_plan(args.plan)
     if args.only:
@@ -213,12 +250,14 @@ def main():
     print("TAP version 13")
     print(f"1..{len(host) + len(plan)}")
     # One boot per group, each in its own run folder.
-    reports, status, began, unfinished, secs, consoles = {}, {}, [], [], 0, []
+    reports, status, began, unfinished, secs, consoles, host_secs = {}, {}, [], [], 0, [], {}
     for group in dict.fromkeys(t["group"] for t in plan):
         sub = [t for t in plan if t["group"] == group]
         rundir = os.path.join(args.rundir, group)
         os.makedirs(rundir)
-        qrc, took, console = boot(args, rundir, sub, ACCEL[group])
+        qrc, took, console, hs = boot(args, rundir, sub,
+                                      ICOUNT_ACCEL if args.icount else ACCEL[group])
+        host_secs.update(hs)
         secs += took
         consoles.append(console)
         with open(console, errors="replace") as f:
@@ -280,7 +319,9 @@ def main():
                     print(f"#   {line}")
         else:
             passed.append(name)
-            print(f"ok {i} {name} # {status[name][1]:.0f} s")
+            host = (f" guest time (instructions), {host_secs[name]:.0f} s host"
+                    if args.icount and name in host_secs else "")
+            print(f"ok {i} {name} # {status[name][1]:.0f} s{host}")
     for where in sorted(k for k in reports if k.startswith(("boot", "outside-tests"))):
         failed.append(where)
         print(f"not ok - kernel report: {where}")
@@ -288,7 +329,8 @@ def main():
             print(f"#   kernel: {r}")
     for u in unfinished:
         print(f"# guest did not finish its plan: {u}")
-    print(f"# guest ran {secs:.0f} s; console logs: {' '.join(consoles)}")
+    mode = " (host wall clock; --icount: guest time is instructions)" if args.icount else ""
+    print(f"# guest ran {secs:.0f} s{mode}; console logs: {' '.join(consoles)}")
     if skipped:
         print(f"# skipped (not counted as passed): {', '.join(skipped)}")
     print(f"{len(passed)} passed, {len(failed)} failed")
