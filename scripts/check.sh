@@ -17,6 +17,11 @@ host=$RESULTS/host-results
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$host"; }
 step() { log "step: $*"; }
 
+# Works as the first command on a new machine: make deps is idempotent
+# (1 s when everything is installed).
+step "install what is missing (make deps)"
+bash "$TOP/scripts/deps.sh" >&2 || die "make deps failed"
+
 step "apply the series (make tree)"
 if bash "$TOP/scripts/tree.sh"; then
 	record series-applies ok "$(series_patches | wc -l) patch(es) on $BASE_PKG $BASE_VER"

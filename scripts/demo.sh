@@ -6,6 +6,11 @@
 # example the one make base-kernel prints).
 . "$(dirname "$0")/lib.sh"
 
+# The first command on a new machine may be this one: install what is
+# missing (idempotent, 1 s when everything is there) and unpack the tree.
+bash "$TOP/scripts/deps.sh" >&2
+[ -d "$SRC/.git" ] || bash "$TOP/scripts/tree.sh"
+
 kernel=${KERNEL:-}
 if [ -z "$kernel" ]; then
 	kernel=$(bash "$TOP/scripts/kernel.sh" patched | sed -n 's/^KERNEL=//p' | tail -1)
