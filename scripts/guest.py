@@ -145,7 +145,12 @@ def boot(args, rundir, plan, accel):
     append = ("console=ttyS0 panic=-1 oops=panic loglevel=7 "
               "hung_task_timeout_secs=60 softlockup_panic=0 "
               f"kdr.run={runner} {args.append}")
-    cmd = ["timeout", "-k", "10", str(args.timeout),
+    # The whole boot's bound only backs up the watchdog below: by default
+    # the boot plus every test's own timeout and grace, so that a slow or
+    # loaded host makes a run longer, never red.
+    limit = args.timeout or int(BOOT_SECONDS + sum(t["timeout"] + HANG_GRACE for t in plan) *
+                                (args.icount_host_factor if args.icount else 1.0))
+    cmd = ["timeout", "-k", "10", str(limit),
            "qemu-system-x86_64", "-M", "q35", "-accel", accel,
            *(ICOUNT_ARGS if args.icount else []),
            "-cpu", args.cpu, "-smp", str(args.smp), "-m", args.mem,
@@ -214,7 +219,8 @@ def main():
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--plan", required=True)
     ap.add_argument("--rundir", required=True)
-    ap.add_argument("--timeout", type=int, default=3000, help="whole guest run, seconds")
+    ap.add_argument("--timeout", type=int, default=0,
+                    help="one boot, host seconds (default: boot + the tests' timeouts + grace)")
     ap.add_argument("--smp", type=int, default=None,
                     help="guest CPUs (default 2; 1 with --icount, which allows no other)")
     ap.add_argument("--icount", action="store_true",
