@@ -23,8 +23,20 @@ while IFS=$'\t' read -r name tmo cmd; do
 	mark "BEGIN $name"
 	say "running $name"
 	start=$(date +%s.%N)
+	# A test about to run out of time shows where every CPU and every
+	# blocked task is before it is killed (sysrq l and w, on the console,
+	# summarized by the host): a hang is then diagnosable from CI's output.
+	(
+		sleep $((tmo > 60 ? tmo - 10 : tmo))
+		echo "kdr-diag: $name is running out of time: CPUs and blocked tasks" > /dev/kmsg
+		echo l > /proc/sysrq-trigger
+		echo w > /proc/sysrq-trigger
+	) &
+	dumper=$!
 	timeout -k 10 "$tmo" bash -c "$cmd" > "$K/$name.log" 2>&1 < /dev/null
 	rc=$?
+	kill $dumper 2>/dev/null
+	wait $dumper 2>/dev/null
 	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 	# Let the kernel finish printing whatever the test provoked before
 	# the END marker closes its window.

@@ -68,9 +68,6 @@ fi
 step "build the patched debug kernel"
 kernel=$(bash "$TOP/scripts/kernel.sh" patched | sed -n 's/^KERNEL=//p' | tail -1)
 [ -n "$kernel" ] && [ -f "$kernel" ] || die "kernel build failed"
-step "build the small guest's kernel (non-debug) for the QEMU migration test"
-l2kernel=$(FLAVOUR=bench bash "$TOP/scripts/kernel.sh" patched | sed -n 's/^KERNEL=//p' | tail -1)
-[ -n "$l2kernel" ] && [ -f "$l2kernel" ] || die "bench kernel build failed"
 step "build the selftests and tools"
 bash "$TOP/scripts/selftests.sh" > "$RESULTS/selftests.out"
 log "build steps done after $(( $(date +%s) - t_start )) s"
@@ -80,7 +77,7 @@ set +e
 python3 "$TOP/scripts/guest.py" --kernel "$kernel" --plan "$TOP/tests/plan" \
 	--rundir "$RESULTS/guest" --host-results "$host" \
 	--env ST="$OUT/selftests-patched" --env BST="$OUT/selftests-base" \
-	--env TOOLS="$OUT/tools" --env L2KERNEL="$l2kernel" ${ONLY:+--only "$ONLY"} ${GUEST_TIMEOUT:+--timeout "$GUEST_TIMEOUT"}
+	--env TOOLS="$OUT/tools" ${ONLY:+--only "$ONLY"} ${GUEST_TIMEOUT:+--timeout "$GUEST_TIMEOUT"}
 rc=$?
 log "make check took $(( $(date +%s) - t_start )) s"
 exit $rc

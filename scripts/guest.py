@@ -82,6 +82,46 @@ def scan_console(lines):
     return reports
 
 
+# The start of a stack dump worth summarizing: a report, or a CPU or task
+# dumped by the sysrq run-plan.sh triggers when a test runs out of time.
+TRACE_HEAD_RE = re.compile(REPORT_RE.pattern + r"|NMI backtrace for cpu \d+|task:\S+ +state:D")
+FRAME_RE = re.compile(r"^(?:\[[^\]]*\] )?(?:RIP: [0-9a-f]+:)? ?([\w.]+\+0x[0-9a-f]+/0x[0-9a-f]+)")
+
+
+def scan_traces(lines, max_traces=6, max_frames=10):
+    """Return {window: [one line per stack dump]}: each dump's head line
+    (a report, "NMI backtrace for cpu N", a blocked task) and its first
+    frames, RIP first, so that a summary shows where a CPU or task was
+    without the console log.  Frames marked "?" are guesses and skipped."""
+    traces, current, seen_any, head, frames = {}, None, False, None, []
+
+    def flush():
+        if head and frames:
+            where = current or ("outside-tests" if seen_any else "boot")
+            got = traces.setdefault(where, [])
+            if len(got) < max_traces:
+                got.append(f"{head}: {' < '.join(frames)}")
+
+    for line in lines:
+        m = MARK_RE.search(line)
+        if m:
+            flush()
+            head, frames = None, []
+            seen_any = True
+            current = m.group(2) if m.group(1) == "BEGIN" else None
+            continue
+        h = TRACE_HEAD_RE.search(line)
+        if h:
+            flush()
+            head, frames = re.sub(r"^\[[^\]]*\]\s*", "", line.strip())[:100], []
+            continue
+        f = FRAME_RE.search(line.strip())
+        if head and f and len(frames) < max_frames and " ? " not in line:
+            frames.append(f.group(1))
+    flush()
+    return traces
+
+
 def read_plan(path):
     plan = []
     with open(path) as f:
@@ -257,6 +297,7 @@ def main():
     print(f"1..{len(host) + len(plan)}")
     # One boot per group, each in its own run folder.
     reports, status, began, unfinished, secs, consoles, host_secs = {}, {}, [], [], 0, [], {}
+    traces = {}
     for group in dict.fromkeys(t["group"] for t in plan):
         sub = [t for t in plan if t["group"] == group]
         rundir = os.path.join(args.rundir, group)
@@ -271,6 +312,9 @@ def main():
         for where, rep in scan_console(lines).items():
             key = where if where not in ("boot", "outside-tests") else f"{where} ({group} boot)"
             reports.setdefault(key, []).extend(rep)
+        for where, tr in scan_traces(lines).items():
+            key = where if where not in ("boot", "outside-tests") else f"{where} ({group} boot)"
+            traces.setdefault(key, []).extend(tr)
         spath = os.path.join(rundir, "status")
         if os.path.exists(spath):
             for line in open(spath):
@@ -318,6 +362,8 @@ def main():
             print(f"not ok {i} {name} # {why}")
             for r in rep[:20]:
                 print(f"#   kernel: {r}")
+            for r in traces.get(name, []):
+                print(f"#   trace: {r}")
             logf = os.path.join(args.rundir, t["group"], name + ".log")
             if os.path.exists(logf):
                 tail = open(logf, errors="replace").read().splitlines()[-25:]
@@ -333,6 +379,8 @@ def main():
         print(f"not ok - kernel report: {where}")
         for r in reports[where][:20]:
             print(f"#   kernel: {r}")
+        for r in traces.get(where, []):
+            print(f"#   trace: {r}")
     for u in unfinished:
         print(f"# guest did not finish its plan: {u}")
     mode = " (host wall clock; --icount: guest time is instructions)" if args.icount else ""

@@ -12,6 +12,7 @@ dirty_ring_full_exits and the VM's dirty_ring_entries_reset over each
 dirty-ring measurement.  It asserts nothing: it is a measurement.
 
 usage: dirtyrate.py KERNEL RING_ENTRIES [RING_ENTRIES...]
+(KERNEL: a Linux bzImage, for its steady dirtier; see migrate.py)
 """
 import os
 import sys

@@ -5,11 +5,16 @@ guest, and check that the destination's memory equals the source's.
 Both QEMUs back guest RAM with a shared file in /dev/shm, so once the
 migration has completed (source stopped, destination started with -S and
 never resumed) the two files must be identical, page for page: a page the
-dirty ring failed to report would have been sent with stale contents.  The
-small guest boots with no-kvmclock, since the kvmclock page legitimately
-differs even with the bitmap.
+dirty ring failed to report would have been sent with stale contents.
 
-usage: migrate.py KERNEL RING_ENTRIES [RING_ENTRIES...]
+The small guest is l2-dirty.S, a multiboot kernel built here that starts in
+milliseconds and writes bursts of 1024 pages scattered over its memory
+(see there).  With a Linux bzImage as first argument it boots that instead,
+with no-kvmclock (the kvmclock page legitimately differs even with the
+bitmap) and l2-init, which rewrites tmpfs files without pause; booting it
+takes minutes under nested TCG (dirtyrate.py uses it).
+
+usage: migrate.py [KERNEL] RING_ENTRIES [RING_ENTRIES...]
 """
 import json
 import os
@@ -59,8 +64,19 @@ def make_initrd(work):
     return initrd
 
 
+def make_l2_dirty(work):
+    """Build l2-dirty.S into a multiboot image in @work; return its path."""
+    image = os.path.join(work, "l2-dirty.elf")
+    subprocess.run(["gcc", "-m32", "-nostdlib", "-static",
+                    "-Wl,-n,-Ttext=0x100000,--build-id=none,--no-warn-rwx-segments",
+                    "-o", image, os.path.join(HERE, "l2-dirty.S")], check=True)
+    return image
+
+
 def qemu(kernel, initrd, ring, name, extra):
-    """Start a QEMU named @name (its serial log and QMP socket in /tmp)."""
+    """Start a QEMU named @name (its serial log and QMP socket in /tmp) on
+    @kernel: a Linux bzImage with @initrd, or with @initrd None the
+    multiboot image of l2-dirty.S."""
     for suffix in (".qmp", ".serial"):
         if os.path.exists(f"/tmp/{name}{suffix}"):
             os.unlink(f"/tmp/{name}{suffix}")
@@ -69,8 +85,10 @@ def qemu(kernel, initrd, ring, name, extra):
             "-cpu", "host", "-smp", "1", "-m", MEM, "-nodefaults", "-no-user-config",
             "-object", f"memory-backend-file,id=ram,size={MEM},mem-path={memfile},share=on",
             "-machine", "pc,memory-backend=ram", "-display", "none",
-            "-kernel", kernel, "-initrd", initrd,
-            "-append", "console=ttyS0 no-kvmclock panic=-1 loglevel=4 mitigations=off",
+            "-kernel", kernel,
+            *(["-initrd", initrd, "-append",
+               "console=ttyS0 no-kvmclock panic=-1 loglevel=4 mitigations=off"]
+              if initrd else []),
             "-serial", f"file:/tmp/{name}.serial",
             "-qmp", f"unix:/tmp/{name}.qmp,server=on,wait=off"] + extra
     return subprocess.Popen(args), memfile
@@ -98,10 +116,13 @@ def stop(*qemus):
 
 
 def setup(work):
-    """Parse KERNEL RING_ENTRIES... from argv; build the small guest's initrd."""
-    kernel, rings = sys.argv[1], [int(r) for r in sys.argv[2:]]
+    """Parse [KERNEL] RING_ENTRIES... from argv and build the small guest:
+    return (kernel, ring sizes, initrd), initrd None for l2-dirty.S."""
+    args = sys.argv[1:]
     os.makedirs(work, exist_ok=True)
-    return kernel, rings, make_initrd(work)
+    if args and not args[0].isdigit():
+        return args[0], [int(r) for r in args[1:]], make_initrd(work)
+    return make_l2_dirty(work), [int(r) for r in args], None
 
 
 def one(kernel, initrd, ring):
