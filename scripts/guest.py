@@ -65,19 +65,26 @@ MARK_RE = re.compile(r"kdr-mark: (BEGIN|END) (\S+)")
 SKIP_RC = 4  # kselftest's KSFT_SKIP
 
 
-def scan_console(lines):
-    """Return {window: [report lines]}; window is a test name, or
-    "boot" (before the first test) or "outside-tests"."""
-    reports = {}
+def windowed(lines):
+    """Yield (window, line) for every console line; window is the test whose
+    BEGIN/END markers enclose it, or "boot" (before the first test) or
+    "outside-tests".  Marker lines themselves come with line None."""
     current, seen_any = None, False
     for line in lines:
         m = MARK_RE.search(line)
         if m:
             seen_any = True
             current = m.group(2) if m.group(1) == "BEGIN" else None
+            yield current, None
             continue
-        if REPORT_RE.search(line):
-            where = current or ("outside-tests" if seen_any else "boot")
+        yield current or ("outside-tests" if seen_any else "boot"), line
+
+
+def scan_console(lines):
+    """Return {window: [report lines]} (windows as windowed() names them)."""
+    reports = {}
+    for where, line in windowed(lines):
+        if line is not None and REPORT_RE.search(line):
             reports.setdefault(where, []).append(line.strip())
     return reports
 
@@ -93,27 +100,22 @@ def scan_traces(lines, max_traces=6, max_frames=10):
     (a report, "NMI backtrace for cpu N", a blocked task) and its first
     frames, RIP first, so that a summary shows where a CPU or task was
     without the console log.  Frames marked "?" are guesses and skipped."""
-    traces, current, seen_any, head, frames = {}, None, False, None, []
+    traces, head, frames, head_where = {}, None, [], None
 
     def flush():
         if head and frames:
-            where = current or ("outside-tests" if seen_any else "boot")
-            got = traces.setdefault(where, [])
+            got = traces.setdefault(head_where, [])
             if len(got) < max_traces:
                 got.append(f"{head}: {' < '.join(frames)}")
 
-    for line in lines:
-        m = MARK_RE.search(line)
-        if m:
+    for where, line in windowed(lines):
+        if line is None:
             flush()
             head, frames = None, []
-            seen_any = True
-            current = m.group(2) if m.group(1) == "BEGIN" else None
             continue
-        h = TRACE_HEAD_RE.search(line)
-        if h:
+        if TRACE_HEAD_RE.search(line):
             flush()
-            head, frames = re.sub(r"^\[[^\]]*\]\s*", "", line.strip())[:100], []
+            head, frames, head_where = re.sub(r"^\[[^\]]*\]\s*", "", line.strip())[:100], [], where
             continue
         f = FRAME_RE.search(line.strip())
         if head and f and len(frames) < max_frames and " ? " not in line:
@@ -309,12 +311,10 @@ def main():
         consoles.append(console)
         with open(console, errors="replace") as f:
             lines = f.readlines()
-        for where, rep in scan_console(lines).items():
-            key = where if where not in ("boot", "outside-tests") else f"{where} ({group} boot)"
-            reports.setdefault(key, []).extend(rep)
-        for where, tr in scan_traces(lines).items():
-            key = where if where not in ("boot", "outside-tests") else f"{where} ({group} boot)"
-            traces.setdefault(key, []).extend(tr)
+        for found, scan in ((reports, scan_console), (traces, scan_traces)):
+            for where, got in scan(lines).items():
+                key = where if where not in ("boot", "outside-tests") else f"{where} ({group} boot)"
+                found.setdefault(key, []).extend(got)
         spath = os.path.join(rundir, "status")
         if os.path.exists(spath):
             for line in open(spath):
