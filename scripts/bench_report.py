@@ -452,6 +452,131 @@ def targets14(B, cells_rows, order_rows, guest_rows, full_rows):
     return [(t, verdict(ok), fig) for t, ok, fig in out]
 
 
+def lstsq(rows, ys):
+    """Least squares by the normal equations (a few terms, no numpy)."""
+    n = len(rows[0])
+    a = [[sum(r[i] * r[j] for r in rows) for j in range(n)] +
+         [sum(r[i] * y for r, y in zip(rows, ys))] for i in range(n)]
+    for c in range(n):
+        p = max(range(c, n), key=lambda i: abs(a[i][c]))
+        a[c], a[p] = a[p], a[c]
+        if abs(a[c][c]) < 1e-12:
+            return None
+        for i in range(n):
+            if i != c:
+                f = a[i][c] / a[c][c]
+                a[i] = [x - f * y for x, y in zip(a[i], a[c])]
+    return [a[i][n] / a[i][i] for i in range(n)]
+
+
+# What each collection cost is made of, fitted over the measured rounds of
+# the 1-vCPU collect cells: name, track, metric, terms.  words = non-zero
+# 64-page words of the round's dirtied pages (one masked re-protect each
+# when a reset coalesces per memslot, as KVM_CLEAR_DIRTY_LOG does);
+# span = the pages from the first to the last dirtied page of each such
+# word (the leaf entries a masked re-protect walks); runs = the runs collect
+# folds entries into (the words in sequential order, the pages in random
+# order); calls = collections (harvest + reset, or GET + CLEAR) in the round;
+# slot_words = the slot's 64-page words times calls (what GET copies).
+COST_PARTS = [
+    ("ring harvest (userspace)", "ring", "harvest_ns", ("pages", "calls")),
+    ("ring `KVM_RESET_DIRTY_RINGS`", "ring", "reset_ns", ("pages", "runs", "words", "span",
+                                                          "calls")),
+    ("bitmap `KVM_GET_DIRTY_LOG` + scan", "bitmap", "get_ns", ("pages", "calls", "slot_words")),
+    ("bitmap `KVM_CLEAR_DIRTY_LOG`", "bitmap", "clear_ns", ("pages", "words", "span", "calls",
+                                                          "slot_words")),
+]
+
+
+def cost_terms(r):
+    calls = num(r.get("collections")) or 1
+    pages, words = num(r["pages"]), num(r.get("words"))
+    # runs: what collect folds consecutive entries into; in random order
+    # consecutive entries almost never share a word
+    runs = pages if r.get("order") == "rand" else words
+    return dict(pages=pages, words=words, span=num(r.get("span")), runs=runs,
+                calls=calls,
+                slot_words=int(r["slot_mib"]) * 256 / 64 * calls)
+
+
+def cost_model(B, lines):
+    """Fit each part of the collection cost (icount: instructions) to the
+    terms of COST_PARTS for each round, per kernel, and say what the
+    series' terms mean for the targets it misses."""
+    fits = {}
+    for k in KERNELS:
+        for name, track, metric, terms in COST_PARTS:
+            rows, ys = [], []
+            for r in B.rounds:
+                if (r["kernel"] != k or r.get("exp") != "collect" or r["track"] != track
+                        or r.get("wmode") not in ("exit", "na") or r.get("vcpus") != "1"):
+                    continue
+                t, y = cost_terms(r), num(r.get(metric))
+                if y is None or any(t[x] is None for x in terms):
+                    continue
+                rows.append([t[x] for x in terms])
+                ys.append(y)
+            if len(rows) <= len(terms) * 2:
+                continue
+            # relative errors weigh alike: a 33-page round counts as a 32768-page one
+            coef = lstsq([[x / y for x in row] for row, y in zip(rows, ys) if y > 0],
+                         [1.0 for y in ys if y > 0])
+            if coef is None:
+                continue
+            # worst relative residual over the rounds
+            pred = [sum(c * x for c, x in zip(coef, row)) for row in rows]
+            big = [abs(p - y) / y for p, y in zip(pred, ys) if y > 0]
+            fits[(k, metric)] = (name, dict(zip(terms, coef)), len(rows),
+                                 max(big) if big else 0.0)
+    if not fits:
+        return
+    lines += ["## Where the collection cost goes (icount): a fit per part", "",
+              "Each part's instructions per round, fitted by least squares over the measured "
+              "rounds of the 1-vCPU collect cells of each kernel: per dirtied page, per "
+              "non-zero 64-page word of the round's pages (`words`: one masked re-protect "
+              "each, `kvm_arch_mmu_enable_log_dirty_pt_masked()`, when pages coalesce per "
+              "memslot), per run of entries collect folds (`runs`: the words in sequential order, the pages in random order), per leaf entry those re-protects walk (`span`: from the first to the last dirtied page of each word), per call, and per 64-page word of the slot per call (`slot_words`: "
+              "what a bitmap copy and scan cost).  `fit` is the worst relative error of the "
+              "fit over the rounds (relative errors are what the fit minimises).  The words term is "
+              "what sequential and random order differ by: at 0.1-1 % random every page "
+              "has a word of its own.", "",
+              "| kernel | part | per page | per run | per word | per span entry | per call "
+              "| per slot word | rounds | fit |",
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for k, (name, c, n, err) in ((k, v) for (k, _), v in fits.items()):
+        def cell(x):
+            return f"{c[x]:.1f}" if x in c else "–"
+        lines.append(f"| {k} | {name} | {cell('pages')} | {cell('runs')} | {cell('words')} "
+                     f"| {cell('span')} "
+                     f"| {cell('calls')} "
+                     f"| {cell('slot_words')} | {n} | {100 * err:.1f} % |")
+    lines.append("")
+    parts = [fits.get(("series", m)) for m in ("reset_ns", "harvest_ns", "clear_ns", "get_ns")]
+    if all(parts):
+        r, h, c, g = (p[1] for p in parts)
+        extra_pp = h["pages"] + r["pages"] - c["pages"]
+        lines += [
+            f"- **Per page** the series' ring costs {h['pages']:.0f} instructions of harvest "
+            f"(userspace reads the entry and writes its flags) and {r['pages']:.0f} of reset, "
+            f"against {c['pages']:.0f} in `KVM_CLEAR_DIRTY_LOG` for the same MMU work on the "
+            f"page: {extra_pp:.0f} more, plus {r.get('runs', 0):.0f} per run of entries.  In "
+            f"sequential order that is the whole difference, so ring/bitmap there is about "
+            f"(bitmap + {extra_pp:.0f}) / bitmap per page: the ring's own cost per entry, "
+            f"which no re-protect strategy removes.",
+            f"- **Per word** (one masked re-protect): {r['words']:.0f} instructions in the "
+            f"series' reset, {c['words']:.0f} in `KVM_CLEAR_DIRTY_LOG`, and {r['span']:.0f} / "
+            f"{c['span']:.0f} per leaf entry walked.  A random page of a sparse harvest has a "
+            f"word of its own and pays all of it, a sequential one 1/64: that is why random "
+            f"order costs more than sequential for ring and bitmap alike.  A walk that does "
+            f"not restart from the root for each word lowers it (wip/batched-walk).",
+            f"- **Per 64-page word of the slot**, per call, GET + CLEAR cost "
+            f"{g['slot_words'] + c['slot_words']:.1f} instructions, and the ring nothing.  "
+            f"In sparse cells that is the only part of the bitmap's cost that the ring does "
+            f"not also pay, so ring <= 0.7x GET+CLEAR needs the per-word walk to cost less "
+            f"in the ring than in CLEAR.",
+            ""]
+
+
 def aa_section(B, lines):
     """A/A: the same kernel booted twice or more under icount should give
     the same figures.  Per cell, the spread (max - min) / median over the
@@ -804,6 +929,7 @@ def main():
                   "targets give the worst cell, how many cells miss and the median.", ""]
         lines += target_table(targets14(B, *made["icount"][1:]))
         aa_section(B, lines)
+        cost_model(B, lines)
     else:
         lines += ["No icount boots (raw/icount<N>-<kernel>/): not judged.", ""]
     lines += ["## Targets (issue 9), judged on the wall-clock boots", ""]

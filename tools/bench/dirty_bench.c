@@ -779,19 +779,37 @@ static void make_list(uint64_t *list, uint64_t npages, uint64_t m, bool rnd)
 	}
 }
 
+/*
+ * Count the listed pages missing from @vm's bitmap; *@set gets the pages
+ * set in it, *@nz_words its non-zero 64-page words (the masked
+ * re-protects a reset coalesced per memslot makes, as KVM_CLEAR_DIRTY_LOG
+ * does) and *@span the pages from the first to the last set page of each
+ * such word (the leaf entries a masked re-protect walks), which
+ * bench_report.py fits the costs against.
+ */
 static uint64_t count_missing(struct vm *vm, const uint64_t *list, uint64_t m,
-			      uint64_t *set)
+			      uint64_t *set, uint64_t *nz_words, uint64_t *span)
 {
-	uint64_t missing = 0, n = 0, words = (vm->npages + 63) / 64;
+	uint64_t missing = 0, n = 0, nz = 0, sp = 0;
+	uint64_t words = (vm->npages + 63) / 64;
 
 	for (uint64_t i = 0; i < m; i++) {
 		uint64_t p = (list[i] - DATA_GPA) / PAGE;
 
 		missing += !(vm->bitmap[p / 64] & (1ULL << (p % 64)));
 	}
-	for (uint64_t i = 0; i < words; i++)
-		n += __builtin_popcountll(vm->bitmap[i]);
+	for (uint64_t i = 0; i < words; i++) {
+		uint64_t w = vm->bitmap[i];
+
+		if (!w)
+			continue;
+		n += __builtin_popcountll(w);
+		nz++;
+		sp += 64 - __builtin_clzll(w) - __builtin_ctzll(w);
+	}
 	*set = n;
+	*nz_words = nz;
+	*span = sp;
 	return missing;
 }
 
@@ -823,14 +841,13 @@ static void report(const struct cell *c, struct vm *vm, uint64_t round,
 		   uint64_t m, const uint64_t *list,
 		   const struct round_result *r)
 {
-	uint64_t set, missing, collect;
+	uint64_t set = 0, nz_words = 0, span = 0, missing, collect;
 	char waits[24], sfull[24], wait_ns[24], keys[256];
 
 	if (vm->track == T_BITMAP)
 		collect_bitmap(vm);
-	missing = vm->track == T_NONE ? 0 : count_missing(vm, list, m, &set);
-	if (vm->track == T_NONE)
-		set = 0;
+	missing = vm->track == T_NONE ? 0 :
+		  count_missing(vm, list, m, &set, &nz_words, &span);
 	if (missing) {
 		fail("%s: round %" PRIu64 " missed %" PRIu64 " of %" PRIu64 " pages",
 		     cell_keys(c, vm), round, missing, m);
@@ -857,12 +874,13 @@ static void report(const struct cell *c, struct vm *vm, uint64_t round,
 	       " collections=%" PRIu64 " entries=%" PRIu64 " dups=%" PRIu64
 	       " harvest_ns=%" PRIu64 " reset_ns=%" PRIu64
 	       " get_ns=%" PRIu64 " clear_ns=%" PRIu64 " collect_ns=%" PRIu64
-	       " collect_ns_pp=%.1f bits=%" PRIu64 " missing=%" PRIu64 "\n",
+	       " collect_ns_pp=%.1f bits=%" PRIu64 " words=%" PRIu64
+	       " span=%" PRIu64 " missing=%" PRIu64 "\n",
 	       keys, round, round == 0, m, r->wall_ns, r->run_ns,
 	       (double)r->wall_ns / m, (double)r->run_ns / m, r->runs, r->intr, r->full_exits,
 	       r->full_ns, wait_ns, waits, sfull, vm->collections, vm->entries_seen, vm->dups,
 	       vm->harvest_ns, vm->reset_ns, vm->get_ns, vm->clear_ns,
-	       collect, (double)collect / m, set, missing);
+	       collect, (double)collect / m, set, nz_words, span, missing);
 	fflush(stdout);
 	memset(vm->bitmap, 0, (vm->npages + 63) / 64 * 8);
 }
