@@ -512,22 +512,20 @@ def cost_model(B, lines):
                         or r.get("wmode") not in ("exit", "na") or r.get("vcpus") != "1"):
                     continue
                 t, y = cost_terms(r), num(r.get(metric))
-                if y is None or any(t[x] is None for x in terms):
+                if y is None or y <= 0 or any(t[x] is None for x in terms):
                     continue
                 rows.append([t[x] for x in terms])
                 ys.append(y)
             if len(rows) <= len(terms) * 2:
                 continue
             # relative errors weigh alike: a 33-page round counts as a 32768-page one
-            coef = lstsq([[x / y for x in row] for row, y in zip(rows, ys) if y > 0],
-                         [1.0 for y in ys if y > 0])
+            coef = lstsq([[x / y for x in row] for row, y in zip(rows, ys)], [1.0] * len(ys))
             if coef is None:
                 continue
             # worst relative residual over the rounds
             pred = [sum(c * x for c, x in zip(coef, row)) for row in rows]
-            big = [abs(p - y) / y for p, y in zip(pred, ys) if y > 0]
-            fits[(k, metric)] = (name, dict(zip(terms, coef)), len(rows),
-                                 max(big) if big else 0.0)
+            err = max(abs(p - y) / y for p, y in zip(pred, ys))
+            fits[(k, metric)] = (name, dict(zip(terms, coef)), len(rows), err)
     if not fits:
         return
     lines += ["## Where the collection cost goes (icount): a fit per part", "",
@@ -543,7 +541,7 @@ def cost_model(B, lines):
               "| kernel | part | per page | per run | per word | per span entry | per call "
               "| per slot word | rounds | fit |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for k, (name, c, n, err) in ((k, v) for (k, _), v in fits.items()):
+    for (k, _), (name, c, n, err) in fits.items():
         def cell(x):
             return f"{c[x]:.1f}" if x in c else "–"
         lines.append(f"| {k} | {name} | {cell('pages')} | {cell('runs')} | {cell('words')} "
