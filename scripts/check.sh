@@ -56,7 +56,7 @@ else
 fi
 
 if [ "${CHECK_SERIES:-1}" = 1 ]; then
-	step "every patch builds on its own (x86_64, arm64 KVM)"
+	step "every patch builds on its own (x86_64, arm64, riscv64 KVM)"
 	if bash "$TOP/scripts/check-series.sh" > "$RESULTS/check-series.log" 2>&1; then
 		record check-series ok "$(tail -1 "$RESULTS/check-series.log")"
 	else
@@ -77,7 +77,8 @@ set +e
 python3 "$TOP/scripts/guest.py" --kernel "$kernel" --plan "$TOP/tests/plan" \
 	--rundir "$RESULTS/guest" --host-results "$host" \
 	--env ST="$OUT/selftests-patched" --env BST="$OUT/selftests-base" \
-	--env TOOLS="$OUT/tools" ${ONLY:+--only "$ONLY"} ${GUEST_TIMEOUT:+--timeout "$GUEST_TIMEOUT"}
+	--env TOOLS="$OUT/tools" --env KUNIT_KO="$OUT/kernel-debug/arch/x86/kvm/kvm_dirty_ring_test.ko" \
+	${ONLY:+--only "$ONLY"} ${GUEST_TIMEOUT:+--timeout "$GUEST_TIMEOUT"}
 rc=$?
 log "make check took $(( $(date +%s) - t_start )) s"
 exit $rc

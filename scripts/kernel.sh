@@ -18,5 +18,7 @@ extra=
 
 kconfig "$src" "$out" "$TOP/config/base.config" "$TOP/config/$flavour.config" $extra
 log "building $which kernel ($flavour) in $out"
-make -s -C "$src" O="$out" CC="ccache gcc" -j"$JOBS" bzImage
+targets=bzImage
+[ -n "$extra" ] && targets="bzImage modules"
+make -s -C "$src" O="$out" CC="ccache gcc" -j"$JOBS" $targets
 echo "KERNEL=$out/arch/x86/boot/bzImage"
