@@ -6,7 +6,7 @@ pkg=$(sed -n 's/^package=//p' "$TOP/BASE")
 want=(
 	"$pkg" build-essential gcc make flex bison bc libelf-dev libssl-dev
 	cpio busybox-static ccache python3 perl git rsync kmod dwarves
-	qemu-system-x86 qemu-utils gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev sparse xz-utils gzip
+	qemu-system-x86 qemu-utils gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-riscv64-linux-gnu libc6-dev sparse xz-utils gzip
 	coreutils procps gnuplot-nox
 )
 missing=()
