@@ -29,7 +29,7 @@ selftests:
 ## check         the test command: hygiene, builds, guest run; "N passed, N failed"
 check:
 	@bash $(S)/check.sh
-## check-series  every patch builds on its own (x86_64 and arm64 KVM)
+## check-series  every patch builds on its own (x86_64, arm64, riscv64), sparse-clean
 check-series:
 	@bash $(S)/check-series.sh
 ## demo          boot the patched kernel and show the dirty ring at work
