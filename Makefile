@@ -3,7 +3,7 @@
 # $(HOME)/.cache/kvm-dirty-ring (override with KDR_CACHE=).
 S := scripts
 
-.PHONY: help deps tree export kernel base-kernel selftests check check-series demo bench compare-base fuzz
+.PHONY: help deps tree export kernel base-kernel selftests check check-series check-part2 demo bench compare-base fuzz
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -32,6 +32,9 @@ check:
 ## check-series  every patch builds on its own (x86_64, arm64, riscv64), sparse-clean
 check-series:
 	@bash $(S)/check-series.sh
+## check-part2  the series up to the end of its part 2 (upstream's uAPI): build, boot, test
+check-part2:
+	@bash $(S)/check-part2.sh
 ## demo          boot the patched kernel and show the dirty ring at work
 demo:
 	@bash $(S)/demo.sh
