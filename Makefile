@@ -3,7 +3,7 @@
 # $(HOME)/.cache/kvm-dirty-ring (override with KDR_CACHE=).
 S := scripts
 
-.PHONY: help deps tree export kernel base-kernel selftests check check-series check-part2 demo bench compare-base fuzz
+.PHONY: help deps tree export kernel base-kernel selftests qemu check check-series check-part2 demo bench compare-base fuzz qemu-bench
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -26,6 +26,9 @@ base-kernel:
 ## selftests     KVM selftests from the patched tree + the base's dirty_log_test
 selftests:
 	@bash $(S)/selftests.sh
+## qemu          Debian's QEMU source + qemu/patches, KVM-only; last line QEMU=<path>
+qemu:
+	@bash $(S)/qemu.sh
 ## check         the test command: hygiene, builds, guest run; "N passed, N failed"
 check:
 	@bash $(S)/check.sh
@@ -47,3 +50,6 @@ compare-base:
 ## fuzz          the dirty ring uAPI fuzzer for an hour on the debug kernel
 fuzz:
 	@bash $(S)/fuzz.sh
+## qemu-bench    stock vs patched QEMU (wait mode) migrating the small guest: results/qemu-bench-<date>/
+qemu-bench:
+	@bash $(S)/qemu-bench.sh

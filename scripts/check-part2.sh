@@ -36,9 +36,11 @@ make -s -C "$wt/tools/testing/selftests/kvm" -j"$JOBS" OUTPUT="$st" \
 	KHDR_INCLUDES="-isystem $hdr/usr/include" EXTRA_CFLAGS=-static "$st/dirty_ring_uapi_test"
 # The base tree's own dirty_log_test, as make selftests builds it.
 [ -x "$OUT/selftests-base/dirty_log_test" ] || bash "$TOP/scripts/selftests.sh" >/dev/null
+qemu=$(bash "$TOP/scripts/qemu.sh" | sed -n 's/^QEMU=//p' | tail -1)
+[ -n "$qemu" ] && [ -x "$qemu" ] || die "QEMU build failed"
 
 mkdir -p "$RESULTS"
 python3 "$TOP/scripts/guest.py" --kernel "$out/arch/x86/boot/bzImage" \
 	--plan "$TOP/tests/part2.plan" --rundir "$RESULTS/part2" \
 	--env ST="$st" --env BST="$OUT/selftests-base" --env TOOLS="$OUT/tools" \
-	--env KUNIT_KO="$out/arch/x86/kvm/kvm_dirty_ring_test.ko"
+	--env KUNIT_KO="$out/arch/x86/kvm/kvm_dirty_ring_test.ko" --env QEMU_PATCHED="$qemu"

@@ -5,7 +5,8 @@
 #   2. every patch builds on its own (scripts/check-series.sh) unless
 #      CHECK_SERIES=0
 #   3. build the patched debug kernel, a non-debug one for the small guest
-#      that QEMU migrates inside the test guest, and the selftests
+#      that QEMU migrates inside the test guest, the selftests, and QEMU
+#      from Debian's source with qemu/patches (scripts/qemu.sh)
 #   4. boot it under QEMU and run tests/plan; any kernel report fails
 # Prints TAP and a closing "N passed, N failed"; exits non-zero on failure.
 . "$(dirname "$0")/lib.sh"
@@ -83,6 +84,9 @@ else
 fi
 step "build the selftests and tools"
 bash "$TOP/scripts/selftests.sh" > "$RESULTS/selftests.out"
+step "build QEMU from Debian's source with qemu/patches (make qemu)"
+qemu=$(bash "$TOP/scripts/qemu.sh" | sed -n 's/^QEMU=//p' | tail -1)
+[ -n "$qemu" ] && [ -x "$qemu" ] || die "QEMU build failed"
 log "build steps done after $(( $(date +%s) - t_start )) s"
 
 step "boot and run tests/plan in the guest"
@@ -91,6 +95,7 @@ python3 "$TOP/scripts/guest.py" --kernel "$kernel" --plan "$TOP/tests/plan" \
 	--rundir "$RESULTS/guest" --host-results "$host" \
 	--env ST="$OUT/selftests-patched" --env BST="$OUT/selftests-base" \
 	--env TOOLS="$OUT/tools" --env KUNIT_KO="$OUT/kernel-debug/arch/x86/kvm/kvm_dirty_ring_test.ko" \
+	--env QEMU_PATCHED="$qemu" \
 	${ONLY:+--only "$ONLY"} ${GUEST_TIMEOUT:+--timeout "$GUEST_TIMEOUT"}
 rc=$?
 log "make check took $(( $(date +%s) - t_start )) s"

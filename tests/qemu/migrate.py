@@ -14,10 +14,23 @@ with no-kvmclock (the kvmclock page legitimately differs even with the
 bitmap) and l2-init, which rewrites tmpfs files without pause; booting it
 takes minutes under nested TCG (dirtyrate.py uses it).
 
-usage: migrate.py [KERNEL] RING_ENTRIES [RING_ENTRIES...]
+usage: migrate.py [OPTION...] [KERNEL] RING_ENTRIES [RING_ENTRIES...]
+
+  --qemu=PATH       run this qemu-system-x86_64 (a build tree's binary: its
+                    firmware comes from /usr/share/qemu) instead of Debian's
+  --accel=PROPS     more kvm accelerator properties, e.g.
+                    dirty-ring-vm=on,dirty-ring-wait=on
+  --require=[RING:]STAT{==,>,<}N
+                    a KVM statistic of the source's vCPUs (summed), read
+                    after the migration, must compare so (only for RING
+                    entries if given); a statistic KVM lacks fails too
+  --expect-error=PROPS:TEXT
+                    before migrating: QEMU started with these accelerator
+                    properties must refuse to start, printing TEXT
 """
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -26,6 +39,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MEM = "160M"
+QEMU = "qemu-system-x86_64"
+SMP = "1"
+ACCEL = ""
+REQUIRE = []            # (ring or None, stat, operator, value)
+EXPECT_ERROR = []       # (accelerator properties, text)
+OPS = {"==": lambda a, b: a == b, ">": lambda a, b: a > b, "<": lambda a, b: a < b}
 
 
 def qmp(path):
@@ -64,10 +83,12 @@ def make_initrd(work):
     return initrd
 
 
-def make_l2_dirty(work):
-    """Build l2-dirty.S into a multiboot image in @work; return its path."""
-    image = os.path.join(work, "l2-dirty.elf")
+def make_l2_dirty(work, delay=None):
+    """Build l2-dirty.S into a multiboot image in @work; return its path.
+    @delay: TSC cycles between rounds, if not l2-dirty.S's default."""
+    image = os.path.join(work, "l2-dirty.elf" if delay is None else f"l2-dirty-{delay:x}.elf")
     subprocess.run(["gcc", "-m32", "-nostdlib", "-static",
+                    *([f"-DL2_DELAY={delay:#x}"] if delay is not None else []),
                     "-Wl,-n,-Ttext=0x100000,--build-id=none,--no-warn-rwx-segments",
                     "-o", image, os.path.join(HERE, "l2-dirty.S")], check=True)
     return image
@@ -81,8 +102,8 @@ def qemu(kernel, initrd, ring, name, extra):
         if os.path.exists(f"/tmp/{name}{suffix}"):
             os.unlink(f"/tmp/{name}{suffix}")
     memfile = f"/dev/shm/{name}.ram"
-    args = ["qemu-system-x86_64", "-accel", f"kvm,dirty-ring-size={ring}",
-            "-cpu", "host", "-smp", "1", "-m", MEM, "-nodefaults", "-no-user-config",
+    args = [*qemu_cmd(), "-accel", f"kvm,dirty-ring-size={ring}{ACCEL}",
+            "-cpu", "host", "-smp", SMP, "-m", MEM, "-nodefaults", "-no-user-config",
             "-object", f"memory-backend-file,id=ram,size={MEM},mem-path={memfile},share=on",
             "-machine", "pc,memory-backend=ram", "-display", "none",
             "-kernel", kernel,
@@ -92,6 +113,41 @@ def qemu(kernel, initrd, ring, name, extra):
             "-serial", f"file:/tmp/{name}.serial",
             "-qmp", f"unix:/tmp/{name}.qmp,server=on,wait=off"] + extra
     return subprocess.Popen(args), memfile
+
+
+def qemu_cmd():
+    """The QEMU binary, with its firmware's folder if it is not Debian's."""
+    if QEMU == "qemu-system-x86_64":
+        return [QEMU]
+    return [QEMU, "-L", "/usr/share/qemu", "-L", "/usr/share/seabios"]
+
+
+def expect_error(kernel, props, text):
+    """QEMU with accelerator properties @props must refuse to start and say
+    @text: the fallback on a kernel that lacks what they ask for."""
+    p = subprocess.run([*qemu_cmd(), "-accel", f"kvm,dirty-ring-size=1024,{props}",
+                        "-cpu", "host", "-m", "32M", "-nodefaults", "-display", "none",
+                        "-kernel", kernel, "-S"],
+                       capture_output=True, text=True, timeout=120)
+    out = (p.stdout + p.stderr).strip()
+    ok = p.returncode != 0 and text in out
+    print(f"{props}: QEMU exited {p.returncode}: {out[-300:]!r} "
+          f"({'as expected' if ok else 'expected a failure naming ' + text})", flush=True)
+    return ok
+
+
+def check_requirements(ring, vals):
+    """Check the --require'd statistics of ring size @ring in @vals."""
+    ok = True
+    for r, stat, op, want in REQUIRE:
+        if r is not None and r != ring:
+            continue
+        got = vals.get(stat)
+        good = got is not None and OPS[op](got, want)
+        print(f"  ring {ring}: {stat} {got} (required {op} {want}): "
+              f"{'ok' if good else 'FAIL'}", flush=True)
+        ok = ok and good
+    return ok
 
 
 def wait_dirtying(proc, name):
@@ -118,7 +174,23 @@ def stop(*qemus):
 def setup(work):
     """Parse [KERNEL] RING_ENTRIES... from argv and build the small guest:
     return (kernel, ring sizes, initrd), initrd None for l2-dirty.S."""
-    args = sys.argv[1:]
+    global QEMU, ACCEL
+    args = []
+    for a in sys.argv[1:]:
+        m = re.fullmatch(r"--require=(?:(\d+):)?(\w+)(==|>|<)(\d+)", a)
+        if a.startswith("--qemu="):
+            QEMU = a.split("=", 1)[1]
+        elif a.startswith("--accel="):
+            ACCEL = "," + a.split("=", 1)[1]
+        elif m:
+            REQUIRE.append((int(m[1]) if m[1] else None, m[2], m[3], int(m[4])))
+        elif a.startswith("--expect-error="):
+            props, text = a.split("=", 1)[1].rsplit(":", 1)
+            EXPECT_ERROR.append((props, text))
+        elif a.startswith("--"):
+            sys.exit(f"unknown option {a}")
+        else:
+            args.append(a)
     os.makedirs(work, exist_ok=True)
     if args and not args[0].isdigit():
         return args[0], [int(r) for r in args[1:]], make_initrd(work)
@@ -151,12 +223,15 @@ def one(kernel, initrd, ring):
                 break
             time.sleep(0.1)
         s("stop")
-        stats = ""
+        stats, vals = "", {}
         try:
+            names = ["dirty_ring_pushes", "dirty_ring_full_exits", "dirty_ring_waits"]
+            names += [n for _, n, _, _ in REQUIRE if n not in names]
             r = s("query-stats", target="vcpu",
-                  providers=[{"provider": "kvm",
-                              "names": ["dirty_ring_pushes", "dirty_ring_full_exits"]}])
-            vals = {st["name"]: st["value"] for v in r for p in v["stats"] for st in [p]}
+                  providers=[{"provider": "kvm", "names": names}])
+            for v in r:
+                for st in v["stats"]:
+                    vals[st["name"]] = vals.get(st["name"], 0) + st["value"]
             stats = ", source vCPU: " + ", ".join(f"{k} {v}" for k, v in sorted(vals.items()))
         except (RuntimeError, KeyError, TypeError) as e:
             stats = f" (no vCPU stats: {e})"
@@ -175,16 +250,20 @@ def one(kernel, initrd, ring):
               f"{len(diff)} differ{stats}", flush=True)
         if diff:
             print(f"  first differing pages: {[hex(p) for p in diff[:16]]}")
-        return not diff
+        return check_requirements(ring, vals) and not diff
     finally:
         stop((src, src_mem), (dst, dst_mem))
 
 
 def main():
     kernel, rings, initrd = setup("/tmp/migrate")
+    if not all([expect_error(kernel, props, text) for props, text in EXPECT_ERROR]):
+        print("FAIL: QEMU started with what the kernel does not offer")
+        sys.exit(1)
     bad = [r for r in rings if not one(kernel, initrd, r)]
     if bad:
-        print(f"FAIL: memory differs after migration with ring sizes {bad}")
+        print(f"FAIL: memory differs or a required statistic is off after "
+              f"migration with ring sizes {bad}")
         sys.exit(1)
     print(f"ok: {len(rings)} migrations, memory identical")
 
