@@ -10,6 +10,9 @@ Cells (each run REPEATS times, for the A/A spread):
   wait-N        patched QEMU, dirty ring of N entries, per-VM ring,
                 dirty-ring-wait=on: vCPUs wait in KVM for a reaper woken
                 by poll() on the VM fd
+  off-N         patched QEMU with dirty-ring-vm=off,dirty-ring-wait=off:
+                stock behaviour from the patched build, the control that
+                separates the two binaries' builds from the patches
 
 Per run, over the migration (guest-of-L1 time: under -icount it counts
 L1 instructions, 1 ns each):
@@ -22,7 +25,8 @@ L1 instructions, 1 ns each):
   total, downtime  query-migrate's total-time and downtime (ms)
   converged     whether the migration completed within TIMEOUT seconds
 
-usage: bench_migrate.py [--repeats=N] [--delay=TSC] [--smp=N] RING...
+usage: bench_migrate.py [--repeats=N] [--delay=TSC] [--smp=N] [--cells=RE] RING...
+(--cells: only the cells whose name matches the regex)
 (env QEMU_PATCHED: the patched qemu-system-x86_64)
 Prints one "csv:" line per run and a markdown table of medians.
 """
@@ -109,7 +113,7 @@ def run(cell, n, kernel, ring, qemu, accel):
 
 
 def main():
-    repeats, delay, rings = 2, 0x40000000, []
+    repeats, delay, rings, only = 2, 0x40000000, [], None
     for a in sys.argv[1:]:
         if a.startswith("--repeats="):
             repeats = int(a.split("=", 1)[1])
@@ -117,6 +121,8 @@ def main():
             delay = int(a.split("=", 1)[1], 0)
         elif a.startswith("--smp="):
             migrate.SMP = a.split("=", 1)[1]
+        elif a.startswith("--cells="):
+            only = a.split("=", 1)[1]
         else:
             rings.append(int(a))
     patched = os.environ.get("QEMU_PATCHED") or sys.exit("QEMU_PATCHED not set")
@@ -126,6 +132,9 @@ def main():
     for r in rings:
         cells.append((f"stock-{r}", r, "qemu-system-x86_64", ""))
         cells.append((f"wait-{r}", r, patched, ",dirty-ring-vm=on,dirty-ring-wait=on"))
+        cells.append((f"off-{r}", r, patched, ",dirty-ring-vm=off,dirty-ring-wait=off"))
+    if only:
+        cells = [c for c in cells if migrate.re.search(only, c[0])]
     print(f"# small guest: l2-dirty.S, round delay {delay:#x} TSC cycles, "
           f"-smp {migrate.SMP} (one vCPU writes), {repeats} runs per cell, "
           f"max-bandwidth 1 GiB/s, timeout {TIMEOUT} s")
