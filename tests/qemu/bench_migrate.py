@@ -51,17 +51,7 @@ def last_round(name):
 
 
 def vcpu_stats(q):
-    vals = {}
-    try:
-        r = q("query-stats", target="vcpu",
-              providers=[{"provider": "kvm",
-                          "names": ["dirty_ring_full_exits", "dirty_ring_waits"]}])
-    except RuntimeError:
-        return vals
-    for v in r:
-        for st in v["stats"]:
-            vals[st["name"]] = vals.get(st["name"], 0) + st["value"]
-    return vals
+    return migrate.kvm_stats(q, "vcpu", ["dirty_ring_full_exits", "dirty_ring_waits"])
 
 
 def run(cell, n, kernel, ring, qemu, accel):
@@ -94,8 +84,7 @@ def run(cell, n, kernel, ring, qemu, accel):
                     break
                 time.sleep(0.1)
             s("stop")
-            with open(src_mem, "rb") as a, open(dst_mem, "rb") as b:
-                identical = a.read() == b.read()
+            identical = not migrate.differing_pages(src_mem, dst_mem)[0]
         exits = after.get("dirty_ring_full_exits", 0) - before.get("dirty_ring_full_exits", 0)
         ram = st.get("ram", {})
         row = {"cell": cell, "run": n, "ring": ring,

@@ -21,18 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import migrate  # noqa: E402
 
-
-def stats(q, target, names):
-    try:
-        r = q("query-stats", target=target,
-              providers=[{"provider": "kvm", "names": names}])
-    except RuntimeError:
-        return {}
-    out = {}
-    for v in r:
-        for st in v["stats"]:
-            out[st["name"]] = out.get(st["name"], 0) + st["value"]
-    return out
+stats = migrate.kvm_stats
 
 
 def rate(q, mode, secs):

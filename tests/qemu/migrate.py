@@ -16,8 +16,8 @@ takes minutes under nested TCG (dirtyrate.py uses it).
 
 usage: migrate.py [OPTION...] [KERNEL] RING_ENTRIES [RING_ENTRIES...]
 
-  --qemu=PATH       run this qemu-system-x86_64 (a build tree's binary: its
-                    firmware comes from /usr/share/qemu) instead of Debian's
+  --qemu=PATH       run this qemu-system-x86_64 instead of Debian's (make
+                    qemu's build finds Debian's firmware by itself)
   --accel=PROPS     more kvm accelerator properties, e.g.
                     dirty-ring-vm=on,dirty-ring-wait=on
   --require=[RING:]STAT{==,>,<}N
@@ -71,6 +71,36 @@ def qmp(path):
     return cmd
 
 
+def kvm_stats(q, target, names):
+    """KVM statistics @names of QMP target @target ("vm" or "vcpu"), each
+    summed over the target's instances; {} if QEMU cannot tell."""
+    try:
+        r = q("query-stats", target=target,
+              providers=[{"provider": "kvm", "names": names}])
+    except RuntimeError:
+        return {}
+    out = {}
+    for v in r:
+        for st in v["stats"]:
+            out[st["name"]] = out.get(st["name"], 0) + st["value"]
+    return out
+
+
+def differing_pages(path_a, path_b):
+    """The numbers of the 4 KiB pages that differ between two memory
+    files, and how many pages were compared."""
+    diff, page = [], 0
+    with open(path_a, "rb") as a, open(path_b, "rb") as b:
+        while True:
+            x, y = a.read(4096), b.read(4096)
+            if not x and not y:
+                break
+            if x != y:
+                diff.append(page)
+            page += 1
+    return diff, page
+
+
 def make_initrd(work):
     root = os.path.join(work, "l2root")
     for d in ("bin", "dev", "proc", "sys", "tmp"):
@@ -102,7 +132,7 @@ def qemu(kernel, initrd, ring, name, extra):
         if os.path.exists(f"/tmp/{name}{suffix}"):
             os.unlink(f"/tmp/{name}{suffix}")
     memfile = f"/dev/shm/{name}.ram"
-    args = [*qemu_cmd(), "-accel", f"kvm,dirty-ring-size={ring}{ACCEL}",
+    args = [QEMU, "-accel", f"kvm,dirty-ring-size={ring}{ACCEL}",
             "-cpu", "host", "-smp", SMP, "-m", MEM, "-nodefaults", "-no-user-config",
             "-object", f"memory-backend-file,id=ram,size={MEM},mem-path={memfile},share=on",
             "-machine", "pc,memory-backend=ram", "-display", "none",
@@ -115,17 +145,10 @@ def qemu(kernel, initrd, ring, name, extra):
     return subprocess.Popen(args), memfile
 
 
-def qemu_cmd():
-    """The QEMU binary, with its firmware's folder if it is not Debian's."""
-    if QEMU == "qemu-system-x86_64":
-        return [QEMU]
-    return [QEMU, "-L", "/usr/share/qemu", "-L", "/usr/share/seabios"]
-
-
 def expect_error(kernel, props, text):
     """QEMU with accelerator properties @props must refuse to start and say
     @text: the fallback on a kernel that lacks what they ask for."""
-    p = subprocess.run([*qemu_cmd(), "-accel", f"kvm,dirty-ring-size=1024,{props}",
+    p = subprocess.run([QEMU, "-accel", f"kvm,dirty-ring-size=1024,{props}",
                         "-cpu", "host", "-m", "32M", "-nodefaults", "-display", "none",
                         "-kernel", kernel, "-S"],
                        capture_output=True, text=True, timeout=120)
@@ -223,27 +246,15 @@ def one(kernel, initrd, ring):
                 break
             time.sleep(0.1)
         s("stop")
-        stats, vals = "", {}
+        names = ["dirty_ring_pushes", "dirty_ring_full_exits", "dirty_ring_waits"]
+        names += [n for _, n, _, _ in REQUIRE if n not in names]
         try:
-            names = ["dirty_ring_pushes", "dirty_ring_full_exits", "dirty_ring_waits"]
-            names += [n for _, n, _, _ in REQUIRE if n not in names]
-            r = s("query-stats", target="vcpu",
-                  providers=[{"provider": "kvm", "names": names}])
-            for v in r:
-                for st in v["stats"]:
-                    vals[st["name"]] = vals.get(st["name"], 0) + st["value"]
-            stats = ", source vCPU: " + ", ".join(f"{k} {v}" for k, v in sorted(vals.items()))
-        except (RuntimeError, KeyError, TypeError) as e:
-            stats = f" (no vCPU stats: {e})"
-        with open(src_mem, "rb") as a, open(dst_mem, "rb") as b:
-            diff, page = [], 0
-            while True:
-                x, y = a.read(4096), b.read(4096)
-                if not x and not y:
-                    break
-                if x != y:
-                    diff.append(page)
-                page += 1
+            vals = kvm_stats(s, "vcpu", names)
+            stats = (", source vCPU: " + ", ".join(f"{k} {v}" for k, v in sorted(vals.items()))
+                     if vals else " (no vCPU stats)")
+        except (KeyError, TypeError) as e:
+            vals, stats = {}, f" (no vCPU stats: {e})"
+        diff, page = differing_pages(src_mem, dst_mem)
         print(f"ring {ring}: guest up in {boot:.0f} s, migration {time.time() - t1:.0f} s, "
               f"{ram.get('dirty-sync-count', '?')} dirty syncs, "
               f"{ram.get('transferred', 0) >> 20} MiB sent, {page} pages compared, "
