@@ -575,6 +575,79 @@ def cost_model(B, lines):
             ""]
 
 
+def scale_section(B, lines):
+    """Issue 24: a fixed number of random dirty pages in slots of growing
+    size (exp=scale), cost per page against guest memory, icount only."""
+    cells = B.cells("scale")
+    if not cells:
+        return []
+    lines += [
+        "## Reset at scale (issue 24): a fixed number of random pages, slots of growing size",
+        "",
+        "exp=scale: the same number of random pages per round in a 1-vCPU slot of each "
+        "size (backing allocated lazily, the L2 guest mapped with 2 MiB pages).  ns/page: "
+        "collection instructions per dirtied page, median over the icount boots.",
+        "",
+        "| slot | pages | base ring | series ring | base bitmap | series bitmap "
+        "| series ring/bitmap | ring series/base |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    rows = []
+    for cell in cells:
+        _, mib, pct, order, vcpus = cell
+        v = {}
+        for k in KERNELS:
+            rvm = B.ring_vm(k, cell)
+            bvm = ("bitmap", "na", "na")
+            r = B.cross(k, lambda b, k=k, vm=rvm: B.ns_pp(k, cell, b, vm)) if rvm else None
+            bm = B.cross(k, lambda b, k=k, vm=bvm: B.ns_pp(k, cell, b, vm))
+            v[(k, "ring")] = r[0] if r else None
+            v[(k, "bitmap")] = bm[0] if bm else None
+        pages = None
+        for (k, b, c, vm), m in B.pb.items():
+            if c == cell:
+                pages = int(m.get("pages", 0))
+                break
+        sr, sb = v[("series", "ring")], v[("series", "bitmap")]
+        br = v[("base", "ring")]
+        rows.append(dict(mib=mib, pages=pages, v=v))
+        lines.append(
+            f"| {size(mib)} | {pages} | {fmt1(br, 0)} | {fmt1(sr, 0)} "
+            f"| {fmt1(v[('base', 'bitmap')], 0)} | {fmt1(sb, 0)} "
+            f"| {fmt1(sr / sb if sr and sb else None, 2)} "
+            f"| {fmt1(sr / br if sr and br else None, 2)} |")
+    lines.append("")
+
+    def ring(mib, k="series", what="ring"):
+        for r in rows:
+            if r["mib"] == mib:
+                return r["v"][(k, what)]
+        return None
+
+    t = []
+    r4, r64, r128 = ring(4096), ring(65536), ring(128)
+    if r4 and r64:
+        t.append(("series ring: 64 GiB <= 1.1x 4 GiB per page", verdict(r64 <= 1.1 * r4),
+                  f"{r64:.0f} / {r4:.0f} = {r64 / r4:.2f}"))
+    if r128 and r4 and r64:
+        worst = max(r128 / r4, r4 / r128, r128 / r64, r64 / r128)
+        t.append(("series ring: 128 MiB within 1.3x of 4 GiB and 64 GiB", verdict(worst <= 1.3),
+                  f"128 MiB {r128:.0f}, worst ratio {worst:.2f}"))
+    b64 = ring(65536, what="bitmap")
+    if r64 and b64:
+        t.append(("64 GiB: series ring <= 0.5x series bitmap", verdict(r64 <= 0.5 * b64),
+                  f"{r64:.0f} / {b64:.0f} = {r64 / b64:.2f}"))
+    sb = [(r["mib"], r["v"][("series", "ring")] / r["v"][("base", "ring")])
+          for r in rows if r["v"][("series", "ring")] and r["v"][("base", "ring")]]
+    if sb:
+        worst = max(sb, key=lambda x: x[1])
+        t.append(("series ring <= base ring in every scale cell", verdict(worst[1] <= 1.0),
+                  f"worst {worst[1]:.2f} ({size(worst[0])})"))
+    if t:
+        lines += target_table(t)
+    return rows
+
+
 def aa_section(B, lines):
     """A/A: the same kernel booted twice or more under icount should give
     the same figures.  Per cell, the spread (max - min) / median over the
@@ -747,7 +820,7 @@ def write_csvs(benches, root):
                 w.writerow([B.mode, k, b, *c, *vm, *[m.get(x, "") for x in mcols]])
 
 
-def plots(B, root, cells_rows, guest_rows, full_rows):
+def plots(B, root, cells_rows, guest_rows, full_rows, scale_rows=()):
     """PNG plots of one mode's tables: plots/<name>.png for the wall-clock
     boots, plots/icount_<name>.png for the icount boots."""
     gp = shutil.which("gnuplot")
@@ -866,6 +939,26 @@ def plots(B, root, cells_rows, guest_rows, full_rows):
             "plot 'DATA' u 1:3:xtic(2) w boxes lc rgb '#2471a3' notitle, "
             "'' u 1:3:4:5 w yerrorbars pt 0 lc rgb 'black' notitle\n",
             "\n".join(rows) + "\n")
+    # 5. scale: collection ns/page against slot size, log x
+    if scale_rows:
+        blocks, cmds = [], []
+        colors = {("base", "ring"): "#c0392b", ("series", "ring"): "#2471a3",
+                  ("base", "bitmap"): "#e59866", ("series", "bitmap"): "#76d7c4"}
+        for k in KERNELS:
+            for what in ("ring", "bitmap"):
+                pts = [f"{r['mib'] / 1024.0} {r['v'][(k, what)]}" for r in scale_rows
+                       if r["v"][(k, what)]]
+                if not pts:
+                    continue
+                cmds.append(f"'DATA' index {len(blocks)} u 1:2 w lp pt {7 if what == 'ring' else 4} "
+                            f"lc rgb '{colors[(k, what)]}' t '{k} {what}'")
+                blocks.append("\n".join(pts))
+        if cmds:
+            run("scale", head.format(w=800, h=520) +
+                "set title 'Collection cost per dirtied page, fixed random pages, 1 vCPUTAG'\n"
+                "set logscale x 2\nset xlabel 'slot size, GiB'\nset ylabel 'ns per dirtied page'\n"
+                "set yrange [0:*]\nplot " + ", ".join(cmds) + "\n",
+                "\n\n\n".join(blocks) + "\n")
     return ", ".join(f"[{m}](plots/{m})" for m in made)
 
 
@@ -928,7 +1021,9 @@ def main():
         lines += target_table(targets14(B, *made["icount"][1:]))
         aa_section(B, lines)
         cost_model(B, lines)
+        scale_rows = scale_section(B, lines)
     else:
+        scale_rows = []
         lines += ["No icount boots (raw/icount<N>-<kernel>/): not judged.", ""]
     lines += ["## Targets (issue 9), judged on the wall-clock boots", ""]
     if "wall" in by:
@@ -949,7 +1044,8 @@ def main():
             lines += ["Host time under multi-threaded TCG; boots differ in speed by up to "
                       "+-50 %, so only ratios within a boot compare.", ""]
         lines += made[B.mode][0]
-        p = plots(B, root, made[B.mode][1], made[B.mode][3], made[B.mode][4])
+        p = plots(B, root, made[B.mode][1], made[B.mode][3], made[B.mode][4],
+                  scale_rows if B.icount else ())
         if p:
             plotted.append(p)
     write_csvs(benches, root)

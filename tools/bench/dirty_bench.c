@@ -67,14 +67,14 @@
 #define CODE_GPA	0x1000ULL
 #define PML4_GPA	0x2000ULL
 #define PDPT_GPA	0x3000ULL
-#define PD_GPA		0x4000ULL	/* 8 page directories: 0..8 GiB */
-#define PD_COUNT	8
+#define PD_GPA		0x4000ULL	/* 72 page directories: 0..72 GiB */
+#define PD_COUNT	72
 #define LOW_SIZE	0x200000ULL	/* slot 0: code and page tables */
 #define LIST_SLOT	2
 #define LIST_GPA	0x10000000ULL	/* slot 2: the page list, read only */
 #define DATA_SLOT	1
 #define DATA_GPA	0x100000000ULL	/* slot 1: the dirtied memory */
-#define MAX_SLOT_MIB	4096ULL		/* DATA_GPA + slot <= 8 GiB mapped */
+#define MAX_SLOT_MIB	65536ULL	/* DATA_GPA + slot <= 72 GiB mapped */
 #define DONE_PORT	0x10
 #define MAX_VCPUS	8
 #define VM_RING_ENTRIES	4096
@@ -158,6 +158,7 @@ static uint32_t ring_entries = 65536;
 static int use_vm_ring = 1;
 static double cell_budget;	/* seconds; 0: no limit */
 static uint64_t lcg_seed = 1;
+static uint64_t fixed_pages;	/* -n: pages per round, instead of -p */
 
 /* Probed once. */
 static int kvm_fd;
@@ -323,7 +324,10 @@ static void enable_cap(int fd, uint32_t cap, uint64_t arg, const char *what)
 		die(what);
 }
 
-/* Identity map 0..8 GiB with 2 MiB pages; code at CODE_GPA. */
+/*
+ * Identity map 0..72 GiB with 2 MiB pages (288 KiB of page tables, however
+ * large the slot); code at CODE_GPA.
+ */
 static void init_low(void *low)
 {
 	uint64_t *pml4 = (uint64_t *)((char *)low + PML4_GPA);
@@ -890,11 +894,13 @@ struct vmspec {
 	bool wait;
 };
 
+static struct cell fixed_cell;
+
 static void run_cell(const struct cell *c, const struct vmspec *specs,
 		     int nspecs)
 {
 	uint64_t npages = c->slot_mib * 1024 * 1024 / PAGE;
-	uint64_t m = llround(npages * c->pct / 100.0);
+	uint64_t m = fixed_pages ? fixed_pages : (uint64_t)llround(npages * c->pct / 100.0);
 	uint64_t list_bytes, t_start = now_ns(), done_rounds = 0;
 	struct vm *vms[8];
 	uint64_t *list;
@@ -904,6 +910,12 @@ static void run_cell(const struct cell *c, const struct vmspec *specs,
 		m = c->vcpus;
 	if (m > npages)
 		m = npages;
+	/* With -n, report the fraction those pages are of this slot. */
+	if (fixed_pages) {
+		fixed_cell = *c;
+		fixed_cell.pct = m * 100.0 / npages;
+		c = &fixed_cell;
+	}
 	list_bytes = (m * 8 + PAGE - 1) / PAGE * PAGE;
 	list = map_anon(list_bytes);
 	make_list(list, npages, m, c->rand);
@@ -967,6 +979,7 @@ static void usage(const char *prog)
 		"usage: %s [options]   (lists are comma separated)\n"
 		"  -s MIB,...     slot sizes in MiB (default 128; at most %llu)\n"
 		"  -p PCT,...     %% of the slot dirtied per round (default 0.1,1,10,100)\n"
+		"  -n PAGES       pages dirtied per round, whatever the slot size (replaces -p)\n"
 		"  -o ORDER,...   seq, rand (default seq,rand)\n"
 		"  -c N,...       vCPUs (default 1)\n"
 		"  -t TRACK,...   ring, bitmap, none (default ring,bitmap,none)\n"
@@ -991,13 +1004,17 @@ int main(int argc, char **argv)
 	struct vmspec specs[8];
 	struct utsname u;
 
-	while ((opt = getopt(argc, argv, "s:p:o:c:t:w:e:r:B:V:x:S:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:p:n:o:c:t:w:e:r:B:V:x:S:h")) != -1) {
 		switch (opt) {
 		case 's':
 			snprintf(s_arg, sizeof(s_arg), "%s", optarg);
 			break;
 		case 'p':
 			snprintf(p_arg, sizeof(p_arg), "%s", optarg);
+			break;
+		case 'n':
+			fixed_pages = strtoull(optarg, NULL, 0);
+			snprintf(p_arg, sizeof(p_arg), "100");
 			break;
 		case 'o':
 			snprintf(o_arg, sizeof(o_arg), "%s", optarg);
