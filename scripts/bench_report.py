@@ -191,7 +191,7 @@ def collect_table(B, lines, cells_rows):
                  "only: boots differ in speed).")
     lines += [
         "## Collection cost: ring (harvest + `KVM_RESET_DIRTY_RINGS`) / bitmap "
-        "(`KVM_GET_DIRTY_LOG` + `KVM_CLEAR_DIRTY_LOG`)",
+        "(`KVM_GET_DIRTY_LOG`, the VMM folding its words into its own bitmap, `KVM_CLEAR_DIRTY_LOG`)",
         "",
         "Per cell: the ratio of the two in the same boot (median of the measured rounds), "
         "then the median (min–max) over the boots of each kernel.  series/base is the "
@@ -482,7 +482,7 @@ COST_PARTS = [
     ("ring harvest (userspace)", "ring", "harvest_ns", ("pages", "calls")),
     ("ring `KVM_RESET_DIRTY_RINGS`", "ring", "reset_ns", ("pages", "runs", "words", "span",
                                                           "calls")),
-    ("bitmap `KVM_GET_DIRTY_LOG` + scan", "bitmap", "get_ns", ("pages", "calls", "slot_words")),
+    ("bitmap `KVM_GET_DIRTY_LOG` + the VMM's fold", "bitmap", "get_ns", ("pages", "calls", "slot_words")),
     ("bitmap `KVM_CLEAR_DIRTY_LOG`", "bitmap", "clear_ns", ("pages", "words", "span", "calls",
                                                           "slot_words")),
 ]

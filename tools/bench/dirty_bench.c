@@ -16,8 +16,9 @@
  * Every VM gets the same page list.  A round: each vCPU (64-bit guest code)
  * writes one word in each page of its share of the list, then OUTs to
  * DONE_PORT; the host then collects what was dirtied (ring: harvest every
- * ring into a host bitmap, then KVM_RESET_DIRTY_RINGS; bitmap: GET then
- * CLEAR) and checks that no page was missed.  While the vCPUs run, a
+ * ring into a host bitmap, then KVM_RESET_DIRTY_RINGS; bitmap: GET, fold
+ * its non-zero words into the host bitmap as QEMU does, then CLEAR) and
+ * checks that no page was missed.  While the vCPUs run, a
  * collector (the main thread) empties the rings whenever one is full: on a
  * vCPU's ring-full exit, or when poll() on the VM fd says so in wait mode.
  * Rounds of the VMs of a cell are interleaved; round 0 is a warm-up (it
@@ -138,6 +139,7 @@ struct vm {
 	void *low, *data;
 	uint64_t npages;
 	uint64_t *bitmap;	/* what the host collected this round */
+	uint64_t *kvm_bitmap;	/* bitmap VMs: what KVM_GET_DIRTY_LOG copies out */
 	struct vcpu vcpus[MAX_VCPUS];
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -400,6 +402,8 @@ static struct vm *vm_create(enum track track, bool wait, int nvcpus,
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	vm->bitmap = calloc((npages + 63) / 64, 8);
+	if (track == T_BITMAP)
+		vm->kvm_bitmap = calloc((npages + 63) / 64, 8);
 	if (!vm->bitmap)
 		die("calloc bitmap");
 
@@ -494,6 +498,7 @@ static void vm_destroy(struct vm *vm)
 	munmap(vm->low, LOW_SIZE);
 	munmap(vm->data, vm->npages * PAGE);
 	free(vm->bitmap);
+	free(vm->kvm_bitmap);
 	free(vm);
 }
 
@@ -568,16 +573,28 @@ static uint64_t collect_ring(struct vm *vm)
 
 static void collect_bitmap(struct vm *vm)
 {
-	struct kvm_dirty_log dl = { .slot = DATA_SLOT, .dirty_bitmap = vm->bitmap };
+	struct kvm_dirty_log dl = { .slot = DATA_SLOT, .dirty_bitmap = vm->kvm_bitmap };
 	struct kvm_clear_dirty_log cl = {
 		.slot = DATA_SLOT, .first_page = 0, .num_pages = vm->npages,
-		.dirty_bitmap = vm->bitmap,
+		.dirty_bitmap = vm->kvm_bitmap,
 	};
-	uint64_t t0, t1, t2;
+	uint64_t t0, t1, t2, words = (vm->npages + 63) / 64;
 
 	t0 = now_ns();
 	if (ioctl(vm->fd, KVM_GET_DIRTY_LOG, &dl))
 		die("KVM_GET_DIRTY_LOG");
+	/*
+	 * What a VMM does with the copy (QEMU's
+	 * cpu_physical_memory_set_dirty_lebitmap()): fold each non-zero word
+	 * into its own dirty bitmap.  The ring's harvest does the same entry
+	 * by entry, so both sides end with the pages in the VMM's structure.
+	 */
+	for (uint64_t w = 0; w < words; w++) {
+		uint64_t b = vm->kvm_bitmap[w];
+
+		if (b)
+			vm->bitmap[w] |= b;
+	}
 	t1 = now_ns();
 	if (ioctl(vm->fd, KVM_CLEAR_DIRTY_LOG, &cl))
 		die("KVM_CLEAR_DIRTY_LOG");
