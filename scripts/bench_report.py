@@ -162,6 +162,13 @@ class Bench:
                 return vm
         return None
 
+    def pages(self, cell):
+        """Pages dirtied per round in a cell (the same in every VM and boot)."""
+        for (_, _, c, _), m in self.pb.items():
+            if c == cell:
+                return int(m.get("pages", 0))
+        return None
+
     def per_boot_values(self, kernel, fn):
         return [fn(b) for b in self.boots[kernel]]
 
@@ -217,11 +224,7 @@ def collect_table(B, lines, cells_rows):
                 reset=B.cross(k, lambda b, k=k, v=rvm: B.ns_pp(k, cell, b, v, "reset_ns")),
                 bitmap=B.cross(k, lambda b, k=k, v=bvm: B.ns_pp(k, cell, b, v)),
             )
-        pages = None
-        for (k, b, c, vm), m in B.pb.items():
-            if c == cell:
-                pages = int(m.get("pages", 0))
-                break
+        pages = B.pages(cell)
         sb = (res["series"]["ratio"][0] / res["base"]["ratio"][0]
               if res["series"]["ratio"] and res["base"]["ratio"] else None)
         # ring ns/page, series over base: only icount makes it meaningful
@@ -603,11 +606,7 @@ def scale_section(B, lines):
             bm = B.cross(k, lambda b, k=k, vm=bvm: B.ns_pp(k, cell, b, vm))
             v[(k, "ring")] = r[0] if r else None
             v[(k, "bitmap")] = bm[0] if bm else None
-        pages = None
-        for (k, b, c, vm), m in B.pb.items():
-            if c == cell:
-                pages = int(m.get("pages", 0))
-                break
+        pages = B.pages(cell)
         sr, sb = v[("series", "ring")], v[("series", "bitmap")]
         br = v[("base", "ring")]
         rows.append(dict(mib=mib, pages=pages, v=v))

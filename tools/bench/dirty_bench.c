@@ -911,8 +911,6 @@ struct vmspec {
 	bool wait;
 };
 
-static struct cell fixed_cell;
-
 static void run_cell(const struct cell *c, const struct vmspec *specs,
 		     int nspecs)
 {
@@ -922,6 +920,7 @@ static void run_cell(const struct cell *c, const struct vmspec *specs,
 	struct vm *vms[8];
 	uint64_t *list;
 	uint64_t sum_collect[8] = { 0 }, sum_wall[8] = { 0 };
+	struct cell fixed_cell;
 
 	if (m < (uint64_t)c->vcpus)
 		m = c->vcpus;
