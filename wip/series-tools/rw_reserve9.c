@@ -1,0 +1,27 @@
+/**
+ * kvm_dirty_ring_reserve_reset() - Size the reset words for the VM's rings.
+ * @kvm: the VM
+ *
+ * A reset gathers at most one word per entry its rings hold: room for that
+ * many words makes it never allocate, and re-protect each word once.
+ * Called for each new vCPU before a reset can see its ring;
+ * kvm->created_vcpus counts the vCPUs whose rings a reset may see, those
+ * being created included.  The reset words are never shrunk.
+ *
+ * Context: process context; takes kvm->slots_lock.
+ * Return: 0, or -ENOMEM.
+ */
+int kvm_dirty_ring_reserve_reset(struct kvm *kvm)
+{
+	u64 entries;
+	int r;
+
+	mutex_lock(&kvm->slots_lock);
+	entries = (u64)READ_ONCE(kvm->created_vcpus) *
+		  (kvm->dirty_ring_size / sizeof(struct kvm_dirty_gfn));
+	r = kvm_dirty_ring_alloc_reset_words(&kvm->dirty_ring_reset_words,
+					     min_t(u64, entries, U32_MAX));
+	mutex_unlock(&kvm->slots_lock);
+	return r;
+}
+
