@@ -8,14 +8,12 @@ arep('''- ENOMEM if KVM cannot allocate the scratch space of KVM_RESET_DIRTY_RIN
   dirty pages (half of what KVM's dirty bitmap takes): for such memslots
   it is allocated here, for memslots that start logging later by
   KVM_SET_USER_MEMORY_REGION(2), which then fails with ENOMEM if it cannot.
-''', '''- ENOMEM if KVM cannot allocate the scratch space of KVM_RESET_DIRTY_RINGS
-  (32 KiB), which it allocates here so that a reset never fails for lack
-  of memory.  The rest of that space follows the rings, not guest memory:
-  KVM_CREATE_VCPU makes room for the new vCPU's entries, and fails with
-  ENOMEM if it cannot.  It takes 24 to 48 bytes per ring entry (room for
-  a power of two of entries, 24 bytes each; at most 96 MiB per VM): 384 KiB
-  for four vCPUs with 4096-entry rings.  Memslots that start logging dirty
-  pages allocate nothing for the rings.
+''', '''- ENOMEM if KVM cannot allocate the scratch space of KVM_RESET_DIRTY_RINGS,
+  which it allocates here so that a reset never fails for lack of memory.
+  The rest of that space grows with the number of ring entries, never
+  with guest memory, up to a fixed limit per VM: KVM_CREATE_VCPU makes
+  room for the new vCPU's entries, and fails with ENOMEM if it cannot.
+  Starting to log dirty pages in a memslot allocates nothing for the rings.
 ''')
 arep('''the rings are gathered per memslot before they are write-protected, so a
 page harvested several times, from one ring or several, is write-protected

@@ -42,7 +42,7 @@ b = s.index("/**\n * kvm_dirty_ring_reset() - Take back the entries userspace ha
 s = s[:a] + rd(T + 'rw_kvmhalf.c') + s[b:]
 s = rep(s, ''' * @ctx->runs) and are free for the producer again at once; their pages are
  * gathered per memslot, and the caller re-protects them with''', ''' * @ctx->runs) and are free for the producer again at once; their pages are
- * gathered in @ctx->words, and the caller re-protects them with''')
+ * gathered in @ctx->reset_words, and the caller re-protects them with''')
 a = s.index("/**\n * kvm_dirty_ring_alloc_reset_bitmaps()")
 b = s.index("\treturn -ENOMEM;\n}\n\n", a) + len("\treturn -ENOMEM;\n}\n\n")
 s = s[:a] + rd(T + ('rw_reserve.c' if vmring else 'rw_reserve9.c')) + s[b:]
@@ -86,17 +86,16 @@ out:
 	kvm->dirty_ring_runs = runs;
 	/* Pairs with the acquire in kvm_vm_ioctl_reset_dirty_pages(). */
 	smp_store_release(&kvm->dirty_ring_size, size);
+	runs = NULL;
 	r = 0;
 out:
 	mutex_unlock(&kvm->lock);
+	kvfree(runs);
 	return r;''')
-s = rep(s, '''	struct kvm_dirty_ring_run *runs = NULL;
-''', '''	struct kvm_dirty_ring_run *runs;
-''')
 s = rep(s, '''	ctx.runs = kvm->dirty_ring_runs;
 	INIT_LIST_HEAD(&ctx.bitmaps);
 ''', '''	ctx.runs = kvm->dirty_ring_runs;
-	ctx.words = &kvm->dirty_ring_reset_words;
+	ctx.reset_words = &kvm->dirty_ring_reset_words;
 ''')
 if vmring:
     s = rep(s, '''		u32 entries = size / sizeof(struct kvm_dirty_gfn);
@@ -226,29 +225,23 @@ s = rep(s, '''	kvfree(kvm->dirty_ring_runs);
 ''', '''	kvfree(kvm->dirty_ring_runs);
 	kvm_dirty_ring_free_reset_words(&kvm->dirty_ring_reset_words);
 ''')
-s = rep(s, '''		r = kvm_dirty_ring_alloc(&vcpu->dirty_ring,
+s = rep(s, '''	if (kvm->dirty_ring_size) {
+		r = kvm_dirty_ring_alloc(&vcpu->dirty_ring,
 					 id, kvm->dirty_ring_size);
 		if (r)
 			goto arch_vcpu_destroy;
 	}
-''', '''		r = kvm_dirty_ring_alloc(&vcpu->dirty_ring,
-					 id, kvm->dirty_ring_size);
-		if (r)
-			goto arch_vcpu_destroy;
-		/* Room for its entries in a reset, before one can see it. */
+''', '''	if (kvm->dirty_ring_size) {
+		/* Room for its entries in a reset, before one can see them. */
 		r = kvm_dirty_ring_reserve_reset(kvm%s);
 		if (r)
-			goto dirty_ring_free;
+			goto arch_vcpu_destroy;
+		r = kvm_dirty_ring_alloc(&vcpu->dirty_ring,
+					 id, kvm->dirty_ring_size);
+		if (r)
+			goto arch_vcpu_destroy;
 	}
 ''' % (', 0' if vmring else ''))
-s = rep(s, '''unlock_vcpu_destroy:
-	mutex_unlock(&kvm->lock);
-	kvm_dirty_ring_free(&vcpu->dirty_ring);
-''', '''unlock_vcpu_destroy:
-	mutex_unlock(&kvm->lock);
-dirty_ring_free:
-	kvm_dirty_ring_free(&vcpu->dirty_ring);
-''')
 wr(p, s)
 
 # ---- KUnit

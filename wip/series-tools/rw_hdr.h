@@ -1,7 +1,7 @@
 /* Words of pages re-protected per mmu_lock hold. */
 #define KVM_DIRTY_RING_RESET_WORDS	256
 
-/* Most words the reset words of a VM hold (96 MiB with their buckets). */
+/* Most words a VM's reset words hold: 96 MiB with their buckets, on 64-bit. */
 #define KVM_DIRTY_RING_RESET_MAX_WORDS	BIT(22)
 
 /*
@@ -23,12 +23,12 @@ struct kvm_dirty_ring_reset_words {
 
 /*
  * State of one KVM_RESET_DIRTY_RINGS call, across the rings it resets.  The
- * harvested pages of every ring are gathered in @words, then re-protected
- * one word at a time.
+ * harvested pages of every ring are gathered in @reset_words, then
+ * re-protected one word at a time.
  */
 struct kvm_dirty_ring_reset_ctx {
 	struct kvm_dirty_ring_run *runs; /* KVM_DIRTY_RING_RESET_BATCH of them */
-	struct kvm_dirty_ring_reset_words *words;
+	struct kvm_dirty_ring_reset_words *reset_words;
 	int nr_reset;		/* entries handed back to the producers */
 	bool flush;		/* pages were re-protected: flush TLBs */
 };

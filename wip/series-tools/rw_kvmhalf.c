@@ -31,7 +31,7 @@ static struct kvm_memory_slot *kvm_dirty_ring_reset_slot(struct kvm *kvm,
 static void kvm_dirty_ring_reprotect(struct kvm *kvm,
 				     struct kvm_dirty_ring_reset_ctx *ctx)
 {
-	struct kvm_dirty_ring_reset_words *rw = ctx->words;
+	struct kvm_dirty_ring_reset_words *rw = ctx->reset_words;
 	struct kvm_memory_slot *memslot = NULL;
 	u32 i, held = 0;
 
@@ -90,10 +90,10 @@ static void kvm_dirty_ring_gather(struct kvm *kvm,
 		 * KVM_DIRTY_RING_RESET_MAX_WORDS, where what was gathered
 		 * is re-protected now to make room.
 		 */
-		if (unlikely(ctx->words->nr >= ctx->words->max))
+		if (unlikely(ctx->reset_words->nr >= ctx->reset_words->max))
 			kvm_dirty_ring_reprotect(kvm, ctx);
-		kvm_dirty_ring_mark_reset(ctx->words, memslot, runs[i].word,
-					  runs[i].mask);
+		kvm_dirty_ring_mark_reset(ctx->reset_words, memslot,
+					  runs[i].word, runs[i].mask);
 	}
 }
 

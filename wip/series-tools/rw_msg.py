@@ -2,7 +2,7 @@ import sys
 i = int(sys.argv[1]); subj = sys.argv[2]
 m = sys.stdin.read()
 if subj.startswith('KVM: Coalesce a whole KVM_RESET_DIRTY_RINGS call per memslot'):
-    m = open('/tmp/msg9.txt').read()
+    m = open('/work/main/wip/series-tools/rw_msg9.txt').read()
 elif subj.startswith('KVM: Add KUnit tests for the dirty ring core'):
     o = '''collect folds entries into, and the reset bitmaps that gather harvested
 pages per memslot (pages in any order with duplicates, the memslot's

@@ -16,16 +16,17 @@ static u32 kvm_dirty_ring_reset_bucket(const struct kvm_dirty_ring_reset_words *
 /**
  * kvm_dirty_ring_alloc_reset_words() - Make room in the reset words.
  * @rw: the reset words, empty
- * @max: the words they must hold, at most one per entry of the rings a
- *	 reset takes back; above KVM_DIRTY_RING_RESET_MAX_WORDS, that many
+ * @max: the words they must hold: one per entry of the rings a reset takes
+ *	 back, capped at KVM_DIRTY_RING_RESET_MAX_WORDS
  *
  * Grows @rw to a power of two of words, so that a VM whose vCPUs are
  * created one by one reallocates them only a few times; never shrinks
- * them.  Words take 16 bytes and buckets 8 bytes per word: 384 KiB for
- * four vCPUs with 4096-entry rings, whatever the size of guest memory.
+ * them.  On 64-bit, words take 16 bytes and buckets 8 bytes per word:
+ * 384 KiB for four vCPUs with 4096-entry rings, whatever the size of guest
+ * memory.
  *
  * Context: process context; kvm->slots_lock held for a VM's reset words.
- * Return: 0, or -ENOMEM with @rw unchanged.
+ * Return: 0, -ENOMEM with @rw unchanged, or -EBUSY if @rw is not empty.
  */
 int kvm_dirty_ring_alloc_reset_words(struct kvm_dirty_ring_reset_words *rw,
 				     u32 max)
@@ -33,8 +34,10 @@ int kvm_dirty_ring_alloc_reset_words(struct kvm_dirty_ring_reset_words *rw,
 	struct kvm_dirty_ring_run *words;
 	u32 *buckets;
 
+	if (WARN_ON_ONCE(rw->nr))
+		return -EBUSY;
 	max = min_t(u32, max, KVM_DIRTY_RING_RESET_MAX_WORDS);
-	if (max <= rw->max || WARN_ON_ONCE(rw->nr))
+	if (max <= rw->max)
 		return 0;
 
 	max = roundup_pow_of_two(max);
@@ -56,7 +59,7 @@ EXPORT_SYMBOL_IF_KUNIT(kvm_dirty_ring_alloc_reset_words);
 
 /**
  * kvm_dirty_ring_free_reset_words() - Free the reset words.
- * @rw: the reset words; they may hold no room
+ * @rw: the reset words, possibly never allocated
  *
  * Context: process context; kvm->slots_lock held, or the VM being destroyed.
  */
@@ -78,7 +81,8 @@ EXPORT_SYMBOL_IF_KUNIT(kvm_dirty_ring_free_reset_words);
  *
  * A word already gathered takes the new pages in its mask, so that pages
  * harvested in any order, or from several rings, make one re-protect per
- * word.
+ * word.  The caller makes room first: with none, the pages are dropped
+ * with a warning.
  *
  * Context: the reset, kvm->slots_lock held (no lock for KUnit's memslots).
  * Return: true if every page of @mask was gathered; false if some are
@@ -107,6 +111,10 @@ bool kvm_dirty_ring_mark_reset(struct kvm_dirty_ring_reset_words *rw,
 	if (!mask)
 		return all;
 
+	/* The caller re-protects what was gathered when the words are full. */
+	if (WARN_ON_ONCE(rw->nr >= rw->max))
+		return false;
+
 	for (i = kvm_dirty_ring_reset_bucket(rw, slot, word); rw->buckets[i];
 	     i = (i + 1) & last) {
 		struct kvm_dirty_ring_run *w = &rw->words[rw->buckets[i] - 1];
@@ -116,10 +124,6 @@ bool kvm_dirty_ring_mark_reset(struct kvm_dirty_ring_reset_words *rw,
 			return all;
 		}
 	}
-
-	/* The caller re-protects what was gathered when the words are full. */
-	if (WARN_ON_ONCE(rw->nr >= rw->max))
-		return false;
 
 	rw->words[rw->nr] = (struct kvm_dirty_ring_run) {
 		.slot = slot,
@@ -145,15 +149,18 @@ void kvm_dirty_ring_clear_reset_words(struct kvm_dirty_ring_reset_words *rw)
 	u32 n, i, last = 2 * rw->max - 1;
 
 	/*
-	 * A word's bucket is the first one that was free from its hash on:
-	 * probe for its index, past the buckets already cleared.
+	 * Last in, first out: with the words gathered after it cleared, the
+	 * buckets are as they were when a word was gathered, so that its
+	 * probe meets no free bucket before its own.
 	 */
-	for (n = 0; n < rw->nr; n++) {
-		const struct kvm_dirty_ring_run *w = &rw->words[n];
+	for (n = rw->nr; n; n--) {
+		const struct kvm_dirty_ring_run *w = &rw->words[n - 1];
 
 		for (i = kvm_dirty_ring_reset_bucket(rw, w->slot, w->word);
-		     rw->buckets[i] != n + 1; i = (i + 1) & last)
-			;
+		     rw->buckets[i] != n; i = (i + 1) & last) {
+			if (WARN_ON_ONCE(!rw->buckets[i]))
+				break;
+		}
 		rw->buckets[i] = 0;
 	}
 	rw->nr = 0;

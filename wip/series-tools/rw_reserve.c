@@ -19,6 +19,12 @@ int kvm_dirty_ring_reserve_reset(struct kvm *kvm, u32 vm_entries)
 	u64 entries;
 	int r;
 
+	/*
+	 * Under slots_lock, which orders this against the other callers:
+	 * every vCPU counts itself in created_vcpus, under kvm->lock, before
+	 * its call, and the per-VM ring's size is published, under
+	 * kvm->lock too, after its call.
+	 */
 	mutex_lock(&kvm->slots_lock);
 	vm_entries = max_t(u32, vm_entries, READ_ONCE(kvm->vm_dirty_ring_size) /
 			   sizeof(struct kvm_dirty_gfn));

@@ -16,6 +16,11 @@ int kvm_dirty_ring_reserve_reset(struct kvm *kvm)
 	u64 entries;
 	int r;
 
+	/*
+	 * Under slots_lock, which orders this against the other callers:
+	 * every vCPU counts itself in created_vcpus, under kvm->lock, before
+	 * its call.
+	 */
 	mutex_lock(&kvm->slots_lock);
 	entries = (u64)READ_ONCE(kvm->created_vcpus) *
 		  (kvm->dirty_ring_size / sizeof(struct kvm_dirty_gfn));
