@@ -1,11 +1,11 @@
 #!/bin/bash
-# rewrite_generic.sh <branch> <new-branch> <filter.py> [msgfilter.py]
+# [WT=<worktree>] rewrite_generic.sh <branch> <new-branch> <filter.py> [msgfilter.py]
 # Rebuild <branch> commit by commit: tree = filter(tree, index, subject);
 # a commit whose tree equals its new parent's is dropped.  The filter runs
 # in mv-wt with args <index 1-based> <subject>.  msgfilter (optional) gets
 # the same args and the message on stdin, prints the new message.
 set -e
-cd ~/.cache/kvm-dirty-ring/mv-wt
+cd "${WT:-$HOME/.cache/kvm-dirty-ring/mv-wt}"
 B=base-6.12.118-1_deb12u1
 mapfile -t cs < <(git rev-list --reverse $B..$1)
 parent=$(git rev-parse $B)

@@ -21,8 +21,14 @@ once.''', '''the rings are gathered before they are write-protected, so a page
 harvested several times, from one ring or several, is write-protected
 once.''')
 arep('''never fails for lack of memory: what it needs is allocated when the
-capability is enabled and when a memslot starts logging dirty pages.  Calls''', '''never fails for lack of memory: what it needs is allocated when the
-capability is enabled and when a ring is created.  Calls''')
+capability is enabled and when a memslot starts logging dirty pages.  Calls
+on one VM are serialized.  One call examines, in each ring, at most the
+entries that ring held when the call reached it, so entries harvested
+meanwhile in a ring already visited are left for the next call.  Only''', '''never fails for lack of memory: what it needs is allocated when the
+capability is enabled and when a ring is created.  Calls on one VM are
+serialized.  One call examines, in each ring, at most the entries that
+ring held when the call reached it, so entries harvested meanwhile in a
+ring already visited are left for the next call.  Only''')
 if '- ENOMEM if the ring cannot be allocated.\n\nMapping.  The ring is mmap()ed from the VM fd at offset' in s:
     arep('''- ENOMEM if the ring cannot be allocated.
 
