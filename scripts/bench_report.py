@@ -589,16 +589,28 @@ def scale_section(B, lines):
         "",
         "exp=scale: the same number of random pages per round in a 1-vCPU slot of each "
         "size (backing allocated lazily, the L2 guest mapped with 2 MiB pages).  ns/page: "
-        "collection instructions per dirtied page, median over the icount boots.",
+        "collection instructions per dirtied page, median over the icount boots.  "
+        "A/A: (max − min) / median of the series' figure over its icount boots "
+        "(– with a single boot); a verdict closer to its bound than that is noise.",
         "",
         "| slot | pages | base ring | series ring | base bitmap | series bitmap "
-        "| series ring/bitmap | ring series/base |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| series ring/bitmap | ring series/base | A/A series ring | A/A series bitmap |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+
+    def spread(vals):
+        vals = [x for x in vals if x is not None]
+        if len(vals) < 2 or not statistics.median(vals):
+            return None
+        return (max(vals) - min(vals)) / statistics.median(vals)
+
+    def pctf(x):
+        return "–" if x is None else f"{100 * x:.2f} %"
+
     rows = []
     for cell in cells:
         _, mib, pct, order, vcpus = cell
-        v = {}
+        v, aa = {}, {}
         for k in KERNELS:
             rvm = B.ring_vm(k, cell)
             bvm = ("bitmap", "na", "na")
@@ -606,15 +618,20 @@ def scale_section(B, lines):
             bm = B.cross(k, lambda b, k=k, vm=bvm: B.ns_pp(k, cell, b, vm))
             v[(k, "ring")] = r[0] if r else None
             v[(k, "bitmap")] = bm[0] if bm else None
+            aa[(k, "ring")] = spread(B.per_boot_values(
+                k, lambda b, k=k, vm=rvm: B.ns_pp(k, cell, b, vm))) if rvm else None
+            aa[(k, "bitmap")] = spread(B.per_boot_values(
+                k, lambda b, k=k, vm=bvm: B.ns_pp(k, cell, b, vm)))
         pages = B.pages(cell)
         sr, sb = v[("series", "ring")], v[("series", "bitmap")]
         br = v[("base", "ring")]
-        rows.append(dict(mib=mib, pages=pages, v=v))
+        rows.append(dict(mib=mib, pages=pages, v=v, aa=aa))
         lines.append(
             f"| {size(mib)} | {pages} | {fmt1(br, 0)} | {fmt1(sr, 0)} "
             f"| {fmt1(v[('base', 'bitmap')], 0)} | {fmt1(sb, 0)} "
             f"| {fmt1(sr / sb if sr and sb else None, 2)} "
-            f"| {fmt1(sr / br if sr and br else None, 2)} |")
+            f"| {fmt1(sr / br if sr and br else None, 2)} "
+            f"| {pctf(aa[('series', 'ring')])} | {pctf(aa[('series', 'bitmap')])} |")
     lines.append("")
 
     def ring(mib, k="series", what="ring"):
@@ -623,25 +640,35 @@ def scale_section(B, lines):
                 return r["v"][(k, what)]
         return None
 
+    def noise(*cells):
+        """The largest A/A spread of the series' figures in @cells."""
+        vals = [r["aa"][("series", what)] for r in rows for mib, what in cells
+                if r["mib"] == mib and r["aa"][("series", what)] is not None]
+        return f"; A/A {100 * max(vals):.2f} %" if vals else "; A/A –"
+
     t = []
     r4, r64, r128 = ring(4096), ring(65536), ring(128)
     if r4 and r64:
         t.append(("series ring: 64 GiB <= 1.1x 4 GiB per page", verdict(r64 <= 1.1 * r4),
-                  f"{r64:.0f} / {r4:.0f} = {r64 / r4:.2f}"))
+                  f"{r64:.0f} / {r4:.0f} = {r64 / r4:.2f}"
+                  + noise((65536, "ring"), (4096, "ring"))))
     if r128 and r4 and r64:
         worst = max(r128 / r4, r4 / r128, r128 / r64, r64 / r128)
         t.append(("series ring: 128 MiB within 1.3x of 4 GiB and 64 GiB", verdict(worst <= 1.3),
-                  f"128 MiB {r128:.0f}, worst ratio {worst:.2f}"))
+                  f"128 MiB {r128:.0f}, worst ratio {worst:.2f}"
+                  + noise((128, "ring"), (4096, "ring"), (65536, "ring"))))
     b64 = ring(65536, what="bitmap")
     if r64 and b64:
         t.append(("64 GiB: series ring <= 0.5x series bitmap", verdict(r64 <= 0.5 * b64),
-                  f"{r64:.0f} / {b64:.0f} = {r64 / b64:.2f}"))
+                  f"{r64:.0f} / {b64:.0f} = {r64 / b64:.2f}"
+                  + noise((65536, "ring"), (65536, "bitmap"))))
     sb = [(r["mib"], r["v"][("series", "ring")] / r["v"][("base", "ring")])
           for r in rows if r["v"][("series", "ring")] and r["v"][("base", "ring")]]
     if sb:
         worst = max(sb, key=lambda x: x[1])
         t.append(("series ring <= base ring in every scale cell", verdict(worst[1] <= 1.0),
-                  f"worst {worst[1]:.2f} ({size(worst[0])})"))
+                  f"worst {worst[1]:.2f} ({size(worst[0])})"
+                  + noise(*[(r["mib"], "ring") for r in rows])))
     if t:
         lines += target_table(t)
     return rows
