@@ -136,6 +136,19 @@ def size(mib):
     return f"{mib // 1024} GiB" if mib >= 1024 else f"{mib} MiB"
 
 
+def spread(vals):
+    """A/A spread of per-boot values: (max - min) / median, or None with
+    fewer than two values."""
+    vals = [v for v in vals if v is not None]
+    if len(vals) < 2 or not statistics.median(vals):
+        return None
+    return (max(vals) - min(vals)) / statistics.median(vals)
+
+
+def fmt_spread(v):
+    return "–" if v is None else f"{100 * v:.2f} %"
+
+
 def pctfmt(p):
     return f"{p:g} %"
 
@@ -598,15 +611,6 @@ def scale_section(B, lines):
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
 
-    def spread(vals):
-        vals = [x for x in vals if x is not None]
-        if len(vals) < 2 or not statistics.median(vals):
-            return None
-        return (max(vals) - min(vals)) / statistics.median(vals)
-
-    def pctf(x):
-        return "–" if x is None else f"{100 * x:.2f} %"
-
     rows = []
     for cell in cells:
         _, mib, pct, order, vcpus = cell
@@ -631,7 +635,7 @@ def scale_section(B, lines):
             f"| {fmt1(v[('base', 'bitmap')], 0)} | {fmt1(sb, 0)} "
             f"| {fmt1(sr / sb if sr and sb else None, 2)} "
             f"| {fmt1(sr / br if sr and br else None, 2)} "
-            f"| {pctf(aa[('series', 'ring')])} | {pctf(aa[('series', 'bitmap')])} |")
+            f"| {fmt_spread(aa[('series', 'ring')])} | {fmt_spread(aa[('series', 'bitmap')])} |")
     lines.append("")
 
     def ring(mib, k="series", what="ring"):
@@ -696,12 +700,6 @@ def aa_section(B, lines):
                   "| slot | dirty | order | vCPUs | ring ns/page per boot | ring | bitmap "
                   "| guest (ring) |", "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
         worst = {"ring": None, "bitmap": None, "guest": None}
-
-        def spread(vals):
-            vals = [v for v in vals if v is not None]
-            if len(vals) < 2 or not statistics.median(vals):
-                return None
-            return (max(vals) - min(vals)) / statistics.median(vals)
         for cell in B.cells("collect"):
             rvm = B.ring_vm(k, cell)
             ring = [B.ns_pp(k, cell, b, rvm) for b in boots]
@@ -713,8 +711,7 @@ def aa_section(B, lines):
                     worst[w] = (v, cell)
             lines.append(f"| {size(cell[1])} | {pctfmt(cell[2])} | {cell[3]} | {cell[4]} | "
                          + " / ".join(fmt1(v, 0) for v in ring) + " | "
-                         + " | ".join("–" if v is None else f"{100 * v:.2f} %"
-                                      for v in sp.values()) + " |")
+                         + " | ".join(fmt_spread(v) for v in sp.values()) + " |")
         lines.append("")
         full = []
         for cell in B.cells("full"):
@@ -727,7 +724,7 @@ def aa_section(B, lines):
                        if B.metric(k, b, cell, vm, "wall_ns") else None for b in boots]
                 full.append(f"| {mode} | {size(cell[1])} | {pctfmt(cell[2])} | {cell[3]} | {cell[4]} | "
                             + " / ".join(fmt1(v, 0) for v in runs) + " | "
-                            + ("–" if spread(thr) is None else f"{100 * spread(thr):.2f} %")
+                            + fmt_spread(spread(thr))
                             + " |")
         if full:
             lines += ["Ring full (exp=full): `KVM_RUN` returns per round in each boot, "
