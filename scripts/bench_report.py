@@ -578,11 +578,13 @@ def cost_model(B, lines):
             f"(bitmap + {extra_pp:.0f}) / bitmap per page: the ring's own cost per entry, "
             f"which no re-protect strategy removes.",
             f"- **Per word** (one masked re-protect): {r['words']:.0f} instructions in the "
-            f"series' reset, {c['words']:.0f} in `KVM_CLEAR_DIRTY_LOG`, and {r['span']:.0f} / "
-            f"{c['span']:.0f} per leaf entry walked.  A random page of a sparse harvest has a "
-            f"word of its own and pays all of it, a sequential one 1/64: that is why random "
-            f"order costs more than sequential for ring and bitmap alike.  A walk that does "
-            f"not restart from the root for each word lowers it (wip/batched-walk).",
+            f"series' reset, {c['words']:.0f} in `KVM_CLEAR_DIRTY_LOG`, and {round(r['span'])} / "
+            f"{round(c['span'])} per leaf entry between a word's pages.  A random page of "
+            f"a sparse harvest has a word of its own and pays all of it, a sequential one "
+            f"1/64: that is why random order costs more than sequential for ring and bitmap "
+            f"alike.  A walk shared by ascending words would lower it, but the ring's words "
+            f"come in harvest order and sorting them costs more than the walk saves "
+            f"(wip/batched-walk/sort-cost).",
             f"- **Per 64-page word of the slot**, per call, GET + CLEAR cost "
             f"{g['slot_words'] + c['slot_words']:.1f} instructions, and the ring nothing.  "
             f"In sparse cells that is the only part of the bitmap's cost that the ring does "
