@@ -650,7 +650,7 @@ def scale_section(B, lines):
         """The largest A/A spread of the series' figures in @cells."""
         vals = [r["aa"][("series", what)] for r in rows for mib, what in cells
                 if r["mib"] == mib and r["aa"][("series", what)] is not None]
-        return f"; A/A {100 * max(vals):.2f} %" if vals else "; A/A –"
+        return "; A/A " + fmt_spread(max(vals) if vals else None)
 
     t = []
     r4, r64, r128 = ring(4096), ring(65536), ring(128)
