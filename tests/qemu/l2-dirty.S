@@ -13,8 +13,11 @@
  *            advanced by DELAY cycles.
  *
  * A burst of WINDOW pages fills a 1024-entry dirty ring (soft limit 960 on
- * AMD), and the pause keeps the dirty rate (at most 4 MiB a burst) below
- * what QEMU migrates under nested TCG, so that the migration converges.
+ * AMD) if QEMU's reaper, which empties the rings about once a second, does
+ * not run within it, and a 256-entry ring (soft limit 192) unless it runs
+ * five times within it; the pause keeps the dirty rate (at most 4 MiB a
+ * burst) below what QEMU migrates under nested TCG, so that the migration
+ * converges.
  *
  * Built by migrate.py: gcc -m32 -nostdlib -static -Wl,-n,-Ttext=0x100000
  */
